@@ -1,0 +1,30 @@
+namespace AsiOpsPortal.Core.Audit;
+
+/// <summary>An append-only record of something a person or the system did. Each is chained to the previous by hash.</summary>
+public class AuditEvent
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Actor { get; set; }
+    public required string Action { get; set; }
+    public string Target { get; set; } = "";
+    public string Details { get; set; } = "";
+    public bool Succeeded { get; set; } = true;
+    public required string PreviousHash { get; set; }
+    public required string Hash { get; set; }
+}
+
+/// <summary>Names of audited actions, so searches and tests agree on spelling.</summary>
+public static class AuditActions
+{
+    public const string Login = "auth.login";
+    public const string LoginFailed = "auth.login-failed";
+    public const string Logout = "auth.logout";
+    public const string AccessDenied = "auth.denied";
+    public const string TokenCreated = "token.created";
+    public const string TokenRevoked = "token.revoked";
+    public const string ClusterRegistered = "cluster.registered";
+    public const string ClusterUpdated = "cluster.updated";
+    public const string ClusterRemoved = "cluster.removed";
+    public const string ClusterSyncRequested = "cluster.sync-requested";
+}

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AsiOpsPortal.Core.Data;
+
+internal static class JsonColumn
+{
+    /// <summary>Stores a small value object as jsonb, compared by its JSON so in-place edits are noticed.</summary>
+    public static PropertyBuilder<T> HasJsonConversion<T>(this PropertyBuilder<T> property) where T : class, new()
+    {
+        property.HasConversion(
+                value => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null),
+                json => JsonSerializer.Deserialize<T>(json, (JsonSerializerOptions?)null) ?? new T(),
+                new ValueComparer<T>(
+                    (a, b) => JsonSerializer.Serialize(a, (JsonSerializerOptions?)null) == JsonSerializer.Serialize(b, (JsonSerializerOptions?)null),
+                    value => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null).GetHashCode(),
+                    value => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, (JsonSerializerOptions?)null), (JsonSerializerOptions?)null)!))
+            .HasColumnType("jsonb");
+        return property;
+    }
+}

@@ -1,0 +1,12 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace AsiOpsPortal.Core.Data;
+
+public static class PortalDbContextOptions
+{
+    public const string MigrationsAssembly = "AsiOpsPortal.Migrations";
+
+    /// <summary>The one place the provider is configured, shared by the host, the design-time factory and tests.</summary>
+    public static DbContextOptionsBuilder Use(DbContextOptionsBuilder builder, string connectionString) =>
+        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly));
+}

@@ -1,0 +1,35 @@
+using AsiOpsPortal.Core.Clusters;
+
+namespace AsiOpsPortal.Kubernetes;
+
+/// <summary>
+/// The portal's one seam to Kubernetes clusters. Everything crosses it as our own records; failures surface as
+/// <see cref="ClusterCallException"/> with a message a person can act on.
+/// </summary>
+public interface IClusterClient
+{
+    /// <summary>Asks the API server for its version, measuring the round trip.</summary>
+    Task<ClusterProbe> ProbeAsync(ClusterTarget target, CancellationToken ct);
+
+    /// <summary>One page of nodes; pass the returned token back for the next page, null when done.</summary>
+    Task<NodePage> ListNodesAsync(ClusterTarget target, int limit, string? continueToken, CancellationToken ct);
+}
+
+/// <summary>Where and how to reach one cluster. The kubeconfig is plaintext here: decrypt just before use, never log.</summary>
+public sealed record ClusterTarget(Guid ClusterId, string Name, string Kubeconfig, string Context)
+{
+    public override string ToString() => $"ClusterTarget {{ {Name} }}";
+}
+
+public sealed record ClusterProbe(string KubernetesVersion, TimeSpan Latency);
+
+public sealed record NodePage(IReadOnlyList<ClusterNode> Nodes, string? ContinueToken);
+
+public sealed record ClusterNode(
+    string Name,
+    string Pool,
+    bool Ready,
+    bool Schedulable,
+    string KubeletVersion,
+    IReadOnlyList<NodeCondition> Conditions,
+    IReadOnlyDictionary<string, string> Labels);

@@ -1,0 +1,75 @@
+using System.Security.Claims;
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AsiOpsPortal.Web.Accounts;
+
+public sealed record CreateTokenRequest(string Name, int? ExpiresInDays);
+
+public static class AccountEndpoints
+{
+    public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var account = app.MapGroup("/account");
+
+        account.MapPost("/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl,
+                SignInManager<PortalUser> signIn, AuditLog audit, HttpContext http) =>
+            {
+                var safeReturn = IsLocal(returnUrl) ? returnUrl! : "/";
+                username = username?.Trim() ?? "";
+                var result = string.IsNullOrEmpty(username) || string.IsNullOrEmpty(password)
+                    ? Microsoft.AspNetCore.Identity.SignInResult.Failed
+                    : await signIn.PasswordSignInAsync(username, password, isPersistent: false, lockoutOnFailure: true);
+                await audit.RecordAsync(username.Length == 0 ? "anonymous" : username, result.Succeeded ? AuditActions.Login : AuditActions.LoginFailed,
+                    "portal", $"ip={http.Connection.RemoteIpAddress}{(result.IsLockedOut ? " locked-out" : "")}", result.Succeeded, http.RequestAborted);
+                if (result.Succeeded) return Results.LocalRedirect(safeReturn);
+                var error = result.IsLockedOut ? "locked" : "invalid";
+                return Results.Redirect($"/account/login?error={error}&returnUrl={Uri.EscapeDataString(safeReturn)}");
+            })
+            .AllowAnonymous();
+
+        account.MapGet("/sso", (string? returnUrl) =>
+                Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [OpenIdConnectDefaults.AuthenticationScheme]))
+            .AllowAnonymous();
+
+        account.MapPost("/logout", async (SignInManager<PortalUser> signIn, AuditLog audit, ClaimsPrincipal user, HttpContext http) =>
+            {
+                await audit.RecordAsync(user.ActorName(), AuditActions.Logout, "portal", ct: http.RequestAborted);
+                await signIn.SignOutAsync();
+                return Results.LocalRedirect("/account/login");
+            })
+            .RequireAuthorization(Policies.Viewer);
+
+        var tokens = app.MapGroup("/api/v1/tokens").WithTags("API tokens").RequireAuthorization(Policies.Viewer);
+        tokens.MapGet("/", (ApiTokenService service, ClaimsPrincipal user, CancellationToken ct) => service.ListAsync(user.ActorName(), ct));
+        tokens.MapPost("/", async (CreateTokenRequest request, ApiTokenService service, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var created = await service.CreateAsync(user.ActorName(), request.Name, request.ExpiresInDays, ct);
+            return Results.Created($"/api/v1/tokens/{created.View.Id}", new { token = created.Token, created.View.Id, created.View.Name, created.View.Prefix, created.View.ExpiresAt });
+        });
+        tokens.MapDelete("/{id:guid}", async (Guid id, ApiTokenService service, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            await service.RevokeAsync(user.ActorName(), id, ct);
+            return Results.NoContent();
+        });
+
+        var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        users.MapGet("/", (UserAdminService service, CancellationToken ct) => service.ListAsync(ct));
+        users.MapPut("/{name}/role", async (string name, SetRoleRequest request, UserAdminService service, ClaimsPrincipal user) =>
+        {
+            await service.SetRoleAsync(name, request.Role, user.ActorName());
+            return Results.NoContent();
+        });
+    }
+
+    private static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\");
+}
+
+public sealed record SetRoleRequest(string Role);

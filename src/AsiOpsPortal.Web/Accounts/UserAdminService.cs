@@ -1,0 +1,72 @@
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AsiOpsPortal.Web.Accounts;
+
+public sealed record UserView(string Name, string DisplayName, string Role, bool LockedOut);
+
+/// <summary>Users and their single role, for Admins.</summary>
+public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit)
+{
+    public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var result = new List<UserView>();
+        foreach (var user in await users.Users.OrderBy(u => u.UserName).ToListAsync(ct))
+        {
+            var roles = await users.GetRolesAsync(user);
+            var role = Roles.All.LastOrDefault(r => roles.Contains(r)) ?? "(none)";
+            result.Add(new UserView(user.UserName!, user.DisplayName, role, user.LockoutEnd > DateTimeOffset.UtcNow));
+        }
+        return result;
+    }
+
+    /// <summary>Creates the user if needed and gives them exactly <paramref name="role"/>.</summary>
+    public async Task EnsureUserAsync(string name, string displayName, string password, string role)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var r in Roles.All)
+            if (!await roleManager.RoleExistsAsync(r)) Check(await roleManager.CreateAsync(new IdentityRole(r)));
+        var user = await users.FindByNameAsync(name);
+        if (user is null)
+        {
+            user = new PortalUser { UserName = name, DisplayName = displayName };
+            Check(await users.CreateAsync(user, password));
+        }
+        await ReplaceRoleAsync(users, user, role);
+    }
+
+    public async Task SetRoleAsync(string name, string role, string actor)
+    {
+        if (!Roles.All.Contains(role)) throw new ValidationFailedException([$"Role must be one of: {string.Join(", ", Roles.All)}."]);
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByNameAsync(name) ?? throw new NotFoundException($"No user named '{name}'.");
+        if (string.Equals(name, actor, StringComparison.OrdinalIgnoreCase) && role != Roles.Admin)
+            throw new ConflictException("You cannot take the Admin role from yourself; ask another Admin.");
+        await ReplaceRoleAsync(users, user, role);
+        await audit.RecordAsync(actor, "user.role-changed", $"user/{name}", $"role={role}");
+    }
+
+    private static async Task ReplaceRoleAsync(UserManager<PortalUser> users, PortalUser user, string role)
+    {
+        var current = await users.GetRolesAsync(user);
+        if (current.Count == 1 && current[0] == role) return;
+        if (current.Count > 0) Check(await users.RemoveFromRolesAsync(user, current));
+        Check(await users.AddToRoleAsync(user, role));
+        // Roles travel in the sign-in cookie; a new stamp makes the old cookie re-validate.
+        Check(await users.UpdateSecurityStampAsync(user));
+    }
+
+    private static void Check(IdentityResult result)
+    {
+        if (!result.Succeeded) throw new ValidationFailedException(result.Errors.Select(e => e.Description).ToList());
+    }
+}

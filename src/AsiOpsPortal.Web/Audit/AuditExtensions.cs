@@ -1,0 +1,13 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace AsiOpsPortal.Web.Audit;
+
+public static class AuditExtensions
+{
+    public static void AddAudit(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<AuditService>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
+    }
+}

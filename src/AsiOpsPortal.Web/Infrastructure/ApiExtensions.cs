@@ -1,0 +1,116 @@
+using System.Text.Json.Serialization;
+using AsiOpsPortal.Web.Clusters;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace AsiOpsPortal.Web.Infrastructure;
+
+public static class ApiExtensions
+{
+    public const int MaxRequestBytes = 1024 * 1024;
+
+    public static void AddPortalApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<PortalExceptionHandler>();
+        builder.Services.AddOpenApi("v1");
+        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBytes);
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<HangfireHealthCheck>("hangfire");
+    }
+
+    public static void UsePortalPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+    }
+
+    public static void MapPortalInfrastructure(this WebApplication app)
+    {
+        app.MapStaticAssets();
+        app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Viewer);
+        // Load balancers and scripts poll this without credentials; it reveals only up/down per dependency.
+        app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            ResponseWriter = async (context, report) =>
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsJsonAsync(new
+                {
+                    status = report.Status.ToString(),
+                    checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+                });
+            },
+        }).AllowAnonymous();
+        app.MapPortalHangfireDashboard();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PortalOptions>>().Value.RunWorkers)
+            app.Services.RegisterRecurringJobs();
+    }
+}
+
+/// <summary>Maps the portal's exceptions to ProblemDetails; anything else is a 500 without a stack trace.</summary>
+internal sealed class PortalExceptionHandler(IProblemDetailsService problems, ILogger<PortalExceptionHandler> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var (status, title, detail) = exception switch
+        {
+            ValidationFailedException v => (StatusCodes.Status400BadRequest, "The request is not valid", string.Join(" ", v.Errors)),
+            NotFoundException => (StatusCodes.Status404NotFound, "Not found", exception.Message),
+            ConflictException => (StatusCodes.Status409Conflict, "Conflict", exception.Message),
+            BadHttpRequestException b => (b.StatusCode, "Bad request", b.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? $"The request body is larger than {ApiExtensions.MaxRequestBytes / 1024} KiB." : "The request body could not be read: " + b.Message),
+            _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "Something went wrong; the error was logged."),
+        };
+        if (status == StatusCodes.Status500InternalServerError)
+            log.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        context.Response.StatusCode = status;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (exception is ValidationFailedException validation) problem.Extensions["errors"] = validation.Errors;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+}
+
+internal sealed class DatabaseHealthCheck(Microsoft.EntityFrameworkCore.IDbContextFactory<AsiOpsPortal.Core.Data.PortalDbContext> dbFactory) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.Database.CanConnectAsync(ct)
+                ? HealthCheckResult.Healthy("PostgreSQL answers")
+                : HealthCheckResult.Unhealthy("PostgreSQL does not answer");
+        }
+        catch (Exception e)
+        {
+            return HealthCheckResult.Unhealthy($"PostgreSQL does not answer: {e.GetType().Name}");
+        }
+    }
+}
+
+internal sealed class HangfireHealthCheck(Hangfire.JobStorage storage, Microsoft.Extensions.Options.IOptions<PortalOptions> options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            var servers = storage.GetMonitoringApi().Servers();
+            if (options.Value.RunWorkers && servers.Count == 0)
+                return Task.FromResult(HealthCheckResult.Degraded("Hangfire storage answers but no server is running"));
+            return Task.FromResult(HealthCheckResult.Healthy($"{servers.Count} Hangfire server(s)"));
+        }
+        catch (Exception e)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Hangfire storage does not answer: {e.GetType().Name}"));
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using AsiOpsPortal.Core.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AsiOpsPortal.Web.Infrastructure;
+
+public static class DatabaseExtensions
+{
+    public static string PortalConnectionString(this IConfiguration configuration) =>
+        configuration.GetConnectionString("Portal")
+        ?? throw new InvalidOperationException("ConnectionStrings:Portal is not set. Point it at PostgreSQL, e.g. Host=127.0.0.1;Port=5432;Database=asiops;Username=postgres.");
+
+    public static void AddPortalDatabase(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.PortalConnectionString();
+        // One context per operation: a Blazor circuit outlives any unit of work.
+        builder.Services.AddDbContextFactory<PortalDbContext>(options => PortalDbContextOptions.Use(options, connectionString));
+        builder.Services.AddDataProtection()
+            .SetApplicationName("AsiOpsPortal")
+            .PersistKeysToDbContext<PortalDbContext>();
+    }
+
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<IOptions<PortalOptions>>().Value.MigrateOnStartup) return;
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+    }
+}

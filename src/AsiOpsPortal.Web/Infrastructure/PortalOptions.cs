@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AsiOpsPortal.Web.Infrastructure;
+
+public sealed class PortalOptions
+{
+    public const string Section = "Portal";
+
+    /// <summary>Apply EF migrations when the host starts (demo and tests; production runs them as a separate step).</summary>
+    public bool MigrateOnStartup { get; set; }
+
+    /// <summary>What this instance runs: web pages and API, Hangfire workers, or both.</summary>
+    public bool RunWorkers { get; set; } = true;
+
+    /// <summary>How often the recurring inventory sync runs (cron).</summary>
+    [Required] public string InventorySyncCron { get; set; } = "*/2 * * * *";
+
+    /// <summary>How many clusters one sync talks to at once.</summary>
+    [Range(1, 256)] public int SyncParallelism { get; set; } = 16;
+
+    /// <summary>The whole sync of one cluster gives up after this long and marks it unreachable.</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:30:00")] public TimeSpan ClusterSyncTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Nodes per list request during a sync.</summary>
+    [Range(10, 5000)] public int NodePageSize { get; set; } = 500;
+
+    /// <summary>How often Hangfire workers look for new jobs; its default of 15 s would dwarf a wave.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")] public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+public sealed class DemoOptions
+{
+    public const string Section = "Demo";
+    public bool Enabled { get; set; }
+    /// <summary>FleetSim's fleet.json: the clusters to register on start.</summary>
+    public string? FleetFile { get; set; }
+    /// <summary>Where the demo users' API tokens are written, as {"alice": "...", ...}.</summary>
+    public string? TokensFile { get; set; }
+}

@@ -1,0 +1,34 @@
+using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Components;
+using AsiOpsPortal.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
+
+builder.AddPortalOptions();
+builder.AddPortalDatabase();
+builder.AddPortalAuthentication();
+builder.AddPortalHangfire();
+builder.AddPortalApi();
+builder.AddPortalUi();
+builder.AddAudit();
+builder.AddAccounts();
+builder.AddClusters();
+
+var app = builder.Build();
+
+await app.PrepareDatabaseAsync();
+await app.SeedDemoAsync();
+
+app.UsePortalPipeline();
+app.MapAccountEndpoints();
+app.MapAuditEndpoints();
+app.MapClusterEndpoints();
+app.MapPortalInfrastructure();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Visible to WebApplicationFactory in the test projects.</summary>
+public partial class Program;

@@ -1,0 +1,92 @@
+using System.Net.Http.Headers;
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Tests.Shared;
+using AsiOpsPortal.Web.Accounts;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AsiOpsPortal.Tests.Shared.Hosting;
+
+/// <summary>
+/// The real portal (Hangfire on PostgreSQL included) over a fresh test database, with the five demo users and an API
+/// token each. <see cref="StartOnKestrelAsync"/> serves it on a loopback port for browsers and kubectl-style clients.
+/// </summary>
+public sealed class PortalFactory : WebApplicationFactory<Program>
+{
+    public TestPostgres Db { get; }
+    public IReadOnlyDictionary<string, string> Tokens => _tokens;
+    private readonly Dictionary<string, string> _tokens = [];
+    private readonly Dictionary<string, string> _settings;
+
+    private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings)
+    {
+        Db = db;
+        _settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Portal"] = db.ConnectionString,
+            ["Portal:MigrateOnStartup"] = "true",
+            ["Portal:QueuePollInterval"] = "00:00:00.200",
+            // Tests sync on demand; the recurring job must not race them.
+            ["Portal:InventorySyncCron"] = "0 0 31 2 *",
+            ["Clusters:Client:Qps"] = "100",
+            ["Clusters:Client:Burst"] = "200",
+            ["Clusters:Client:RequestTimeout"] = "00:00:03",
+            ["Portal:ClusterSyncTimeout"] = "00:00:05",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _settings[key] = value;
+    }
+
+    /// <summary>Creates the database, starts the host in memory and seeds the demo users with one API token each.</summary>
+    public static async Task<PortalFactory> CreateAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null, bool kestrel = false)
+    {
+        var db = await TestPostgres.CreateAsync(purpose);
+        var factory = new PortalFactory(db, settings);
+        if (kestrel) factory.UseKestrel(0);
+        factory.StartServer();
+        await factory.SeedUsersAsync();
+        return factory;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+    }
+
+    /// <summary>The loopback URL when started with Kestrel, e.g. http://127.0.0.1:41234.</summary>
+    public string ServerAddress =>
+        Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+
+    public HttpClient ApiClient(string user)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[user]);
+        return client;
+    }
+
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    private async Task SeedUsersAsync()
+    {
+        var users = Services.GetRequiredService<UserAdminService>();
+        var tokens = Services.GetRequiredService<ApiTokenService>();
+        foreach (var (name, password, role) in DemoSeeder.Users)
+        {
+            await users.EnsureUserAsync(name, name, password, role);
+            _tokens[name] = (await tokens.CreateAsync(name, "tests", expiresInDays: 1)).Token;
+        }
+    }
+
+    public static string PasswordOf(string user) => DemoSeeder.Users.Single(u => u.Name == user).Password;
+
+    public static string RoleOf(string user) => DemoSeeder.Users.Single(u => u.Name == user).Role;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+}
