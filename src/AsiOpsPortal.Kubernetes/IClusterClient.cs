@@ -13,6 +13,9 @@ public interface IClusterClient
 
     /// <summary>One page of nodes; pass the returned token back for the next page, null when done.</summary>
     Task<NodePage> ListNodesAsync(ClusterTarget target, int limit, string? continueToken, CancellationToken ct);
+
+    /// <summary>Drops what is cached for a cluster (its connection, its rate limiter): after removal or a failed registration.</summary>
+    void Forget(Guid clusterId);
 }
 
 /// <summary>Where and how to reach one cluster. The kubeconfig is plaintext here: decrypt just before use, never log.</summary>

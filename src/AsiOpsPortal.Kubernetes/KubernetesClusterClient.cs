@@ -36,6 +36,12 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         return new NodePage(list.Items.Select(ToNode).ToList(), string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
     });
 
+    public void Forget(Guid clusterId)
+    {
+        if (_clients.TryRemove(clusterId, out var entry)) entry.Client.Dispose();
+        if (_limiters.TryRemove(clusterId, out var limiter)) limiter.Dispose();
+    }
+
     private static ClusterNode ToNode(V1Node node)
     {
         var labels = (IReadOnlyDictionary<string, string>?)node.Metadata.Labels ?? new Dictionary<string, string>();

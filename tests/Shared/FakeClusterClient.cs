@@ -43,6 +43,8 @@ public sealed class FakeClusterClient : IClusterClient
         return Task.FromResult(new NodePage(page, next));
     }
 
+    public void Forget(Guid clusterId) { }
+
     private FakeCluster Get(ClusterTarget target)
     {
         if (!_clusters.TryGetValue(target.Name, out var cluster))

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using AsiOpsPortal.FleetSim.Fleet;
 using AsiOpsPortal.FleetSim.Store;
 
 namespace AsiOpsPortal.FleetSim.Api;
@@ -143,17 +142,18 @@ internal static class Discovery
             var collection = r.Namespaced
                 ? $"/{GroupVersionPath(group, version)}/namespaces/{{namespace}}/{r.Name}"
                 : $"/{GroupVersionPath(group, version)}/{r.Name}";
+            // kubectl looks for the parameters on the operation itself, not on the path item.
             paths[collection + "/{name}"] = new JsonObject
             {
                 ["patch"] = new JsonObject
                 {
                     ["operationId"] = $"patch{r.Kind}",
+                    ["parameters"] = new JsonArray(
+                        Parameter("dryRun"), Parameter("fieldManager"), Parameter("fieldValidation"), Parameter("force")),
                     ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK" } },
                     ["x-kubernetes-action"] = "patch",
                     ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = group, ["version"] = version, ["kind"] = r.Kind },
                 },
-                ["parameters"] = new JsonArray(
-                    Parameter("dryRun"), Parameter("fieldManager"), Parameter("fieldValidation"), Parameter("force")),
             };
         }
         return new JsonObject

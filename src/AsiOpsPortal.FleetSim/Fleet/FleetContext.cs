@@ -1,13 +1,68 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 
 namespace AsiOpsPortal.FleetSim.Fleet;
 
-/// <summary>What every cluster of one simulator shares.</summary>
-internal sealed class FleetContext(FleetSimOptions options)
+/// <summary>What every cluster of one simulator shares, and the clusters themselves.</summary>
+internal sealed partial class FleetContext(FleetSimOptions options)
 {
+    private readonly ConcurrentDictionary<string, SimCluster> byName = new(StringComparer.Ordinal);
+    private readonly List<SimCluster> ordered = [];
+    private IReadOnlyList<SimClusterInfo>? infos;
+
     public FleetSimOptions Options { get; } = options;
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>PEM of the certificate served for https, the CA in every kubeconfig.</summary>
+    public string CertificateAuthority { get; set; } = "";
     public ConvergenceScheduler Scheduler { get; } = new();
     public RequestLog Requests { get; } = new(100_000);
+
+    public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SimCluster? cluster) =>
+        byName.TryGetValue(name, out cluster);
+
+    public SimCluster Get(string name) =>
+        byName.TryGetValue(name, out var cluster) ? cluster : throw new KeyNotFoundException($"No simulated cluster named '{name}'.");
+
+    public SimCluster Add(ClusterPlan plan)
+    {
+        var cluster = new SimCluster(plan, this);
+        lock (ordered)
+        {
+            if (!byName.TryAdd(plan.Info.Name, cluster)) throw new InvalidOperationException($"Cluster '{plan.Info.Name}' already exists.");
+            ordered.Add(cluster);
+            infos = null;
+        }
+        return cluster;
+    }
+
+    /// <summary>A full cluster added at runtime; its kubeconfig is written if the fleet writes kubeconfigs.</summary>
+    public SimCluster AddCluster(string name, string environment, string region, string zone, int tier, int nodes)
+    {
+        if (!DnsLabel().IsMatch(name)) throw new ArgumentException($"'{name}' is not a valid cluster name (lowercase DNS label).", nameof(name));
+        ArgumentOutOfRangeException.ThrowIfNegative(nodes);
+        var cluster = Add(FleetPlans.Added(Options.Seed, name, environment, region, zone, tier, nodes));
+        if (Options.KubeconfigDirectory is { } directory)
+        {
+            Kubeconfigs.Write(directory, this, cluster);
+            Kubeconfigs.WriteIndex(directory, All);
+        }
+        return cluster;
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+
+    public IReadOnlyList<SimCluster> All
+    {
+        get { lock (ordered) return ordered.ToArray(); }
+    }
+
+    /// <summary>Cached: with ten thousand clusters, callers that read Clusters in a loop should not copy it each time.</summary>
+    public IReadOnlyList<SimClusterInfo> Infos
+    {
+        get { lock (ordered) return infos ??= ordered.Select(c => c.Info).ToArray(); }
+    }
 }
 
 /// <summary>

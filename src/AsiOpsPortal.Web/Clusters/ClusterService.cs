@@ -52,6 +52,7 @@ public sealed class ClusterService(
         }
         catch (ClusterCallException e)
         {
+            clusters.Forget(target.ClusterId);
             throw new ValidationFailedException([$"The portal could not use this cluster, so nothing was saved. {e.Message}"]);
         }
 
@@ -116,6 +117,7 @@ public sealed class ClusterService(
         await audit.AppendAsync(db, actor, AuditActions.ClusterRemoved, $"cluster/{cluster.Name}", Describe(cluster), ct: ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        clusters.Forget(cluster.Id);
     }
 
     public async Task RequestSyncAsync(string name, string actor, CancellationToken ct = default)

@@ -27,7 +27,9 @@ public static class AuthenticationExtensions
 
         var authentication = services.AddAuthentication(options =>
             {
+                // AddIdentity set these to its cookie; bearer requests must reach the token handler too.
                 options.DefaultScheme = PortalScheme;
+                options.DefaultAuthenticateScheme = PortalScheme;
                 options.DefaultChallengeScheme = PortalScheme;
                 options.DefaultForbidScheme = PortalScheme;
             })

@@ -1,0 +1,195 @@
+using AsiOpsPortal.Core.Audit;
+
+namespace AsiOpsPortal.Core.Tests;
+
+public class AuditChainTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 25, 9, 30, 0, TimeSpan.Zero);
+
+    /// <summary>A valid chain of <paramref name="count"/> events with ids 1..count, as <c>AuditLog</c> writes them.</summary>
+    private static List<AuditEvent> Chain(int count)
+    {
+        var events = new List<AuditEvent>();
+        var previous = AuditChain.Genesis;
+        for (var id = 1; id <= count; id++)
+        {
+            var e = new AuditEvent
+            {
+                Id = id,
+                At = Start.AddSeconds(id).AddTicks(id * 10), // whole microseconds, as stored
+                Actor = id % 2 == 0 ? "bob" : "alice",
+                Action = "cluster.updated",
+                Target = $"cluster/c{id}",
+                Details = $"tier={id % 4}",
+                Succeeded = true,
+                PreviousHash = previous,
+                Hash = "",
+            };
+            e.Hash = AuditChain.ComputeHash(e);
+            previous = e.Hash;
+            events.Add(e);
+        }
+        return events;
+    }
+
+    [Fact]
+    public void FindFirstBreak_ReturnsNull_WhenChainIsIntact() =>
+        Assert.Null(AuditChain.FindFirstBreak(Chain(10)));
+
+    [Fact]
+    public void FindFirstBreak_ReturnsNull_WhenThereAreNoEvents() =>
+        Assert.Null(AuditChain.FindFirstBreak([]));
+
+    [Theory]
+    [InlineData("at")]
+    [InlineData("actor")]
+    [InlineData("action")]
+    [InlineData("target")]
+    [InlineData("details")]
+    [InlineData("succeeded")]
+    public void FindFirstBreak_ReportsAlteredEvent_WhenOneOfItsFieldsChanged(string field)
+    {
+        var events = Chain(5);
+        var victim = events[2];
+        switch (field)
+        {
+            case "at": victim.At = victim.At.AddSeconds(-1); break;
+            case "actor": victim.Actor = "mallory"; break;
+            case "action": victim.Action = "cluster.removed"; break;
+            case "target": victim.Target = "cluster/other"; break;
+            case "details": victim.Details += " "; break;
+            default: victim.Succeeded = false; break;
+        }
+
+        var broken = AuditChain.FindFirstBreak(events);
+
+        Assert.NotNull(broken);
+        Assert.Equal(3, broken.EventId);
+        Assert.Contains("altered", broken.Reason);
+    }
+
+    [Fact]
+    public void FindFirstBreak_ReportsEventAfterTheGap_WhenAnEventIsRemoved()
+    {
+        var events = Chain(5);
+        events.RemoveAt(2); // id 3
+
+        var broken = AuditChain.FindFirstBreak(events);
+
+        Assert.NotNull(broken);
+        Assert.Equal(4, broken.EventId);
+        Assert.Contains("removed or reordered", broken.Reason);
+    }
+
+    [Fact]
+    public void FindFirstBreak_ReportsSecondEvent_WhenTheFirstEventIsRemoved()
+    {
+        var events = Chain(3);
+        events.RemoveAt(0);
+
+        var broken = AuditChain.FindFirstBreak(events);
+
+        Assert.NotNull(broken);
+        Assert.Equal(2, broken.EventId);
+        Assert.Contains("removed or reordered", broken.Reason);
+    }
+
+    [Fact]
+    public void FindFirstBreak_ReportsFirstEventOutOfPlace_WhenTwoEventsAreSwapped()
+    {
+        var events = Chain(5);
+        (events[2], events[3]) = (events[3], events[2]); // order 1, 2, 4, 3, 5
+
+        var broken = AuditChain.FindFirstBreak(events);
+
+        Assert.NotNull(broken);
+        Assert.Equal(4, broken.EventId);
+        Assert.Contains("removed or reordered", broken.Reason);
+    }
+
+    [Fact]
+    public void FindFirstBreak_ReportsFollowingEvent_WhenAnAlteredEventWasRehashed()
+    {
+        var events = Chain(5);
+        events[2].Details = "tier=0";
+        events[2].Hash = AuditChain.ComputeHash(events[2]);
+
+        var broken = AuditChain.FindFirstBreak(events);
+
+        Assert.NotNull(broken);
+        Assert.Equal(4, broken.EventId);
+    }
+
+    [Fact]
+    public void FindFirstBreak_ReportsAlteredEvent_WhenOnlyItsHashWasReplaced()
+    {
+        var events = Chain(4);
+        events[1].Hash = new string('a', 64);
+
+        var broken = AuditChain.FindFirstBreak(events);
+
+        Assert.NotNull(broken);
+        Assert.Equal(2, broken.EventId);
+        Assert.Contains("altered", broken.Reason);
+    }
+
+    [Fact]
+    public void FindFirstBreak_ContinuesAChain_WhenGivenThePreviousBatchesLastHash()
+    {
+        var events = Chain(6);
+
+        Assert.Null(AuditChain.FindFirstBreak(events.Skip(3), expectedPrevious: events[2].Hash));
+        Assert.Equal(4, AuditChain.FindFirstBreak(events.Skip(3))?.EventId);
+    }
+
+    [Fact]
+    public void ComputeHash_IsSame_WhenTimestampsDifferOnlyBelowAMicrosecond()
+    {
+        var precise = new DateTimeOffset(2026, 11, 25, 9, 30, 0, TimeSpan.Zero).AddTicks(1_234_567); // .1234567 s
+        var asStored = precise.AddTicks(-7); // PostgreSQL keeps .123456 s
+
+        Assert.Equal(
+            AuditChain.ComputeHash(AuditChain.Genesis, precise, "bob", "auth.login", "", "", true),
+            AuditChain.ComputeHash(AuditChain.Genesis, asStored, "bob", "auth.login", "", "", true));
+    }
+
+    [Fact]
+    public void FindFirstBreak_ReturnsNull_WhenEventWasHashedBeforeItsTimestampWasTruncatedToMicroseconds()
+    {
+        var at = Start.AddTicks(9_999_999);
+        var e = new AuditEvent { Id = 1, At = at, Actor = "bob", Action = "auth.login", PreviousHash = AuditChain.Genesis, Hash = "" };
+        e.Hash = AuditChain.ComputeHash(e);
+
+        e.At = new DateTimeOffset(at.UtcTicks - at.UtcTicks % 10, TimeSpan.Zero); // the round trip through a timestamptz column
+
+        Assert.Null(AuditChain.FindFirstBreak([e]));
+    }
+
+    [Fact]
+    public void ComputeHash_Differs_WhenTimestampsDifferByAMicrosecond() =>
+        Assert.NotEqual(
+            AuditChain.ComputeHash(AuditChain.Genesis, Start, "bob", "auth.login", "", "", true),
+            AuditChain.ComputeHash(AuditChain.Genesis, Start.AddTicks(10), "bob", "auth.login", "", "", true));
+
+    [Fact]
+    public void ComputeHash_IsSame_WhenTheSameInstantHasAnotherOffset() =>
+        Assert.Equal(
+            AuditChain.ComputeHash(AuditChain.Genesis, Start, "bob", "auth.login", "", "", true),
+            AuditChain.ComputeHash(AuditChain.Genesis, Start.ToOffset(TimeSpan.FromHours(8)), "bob", "auth.login", "", "", true));
+
+    [Fact]
+    public void ComputeHash_Differs_WhenTextMovesBetweenFields() =>
+        Assert.NotEqual(
+            AuditChain.ComputeHash(AuditChain.Genesis, Start, "ab", "c", "", "", true),
+            AuditChain.ComputeHash(AuditChain.Genesis, Start, "a", "bc", "", "", true));
+
+    [Fact]
+    public void ComputeHash_Differs_WhenPreviousHashDiffers() =>
+        Assert.NotEqual(
+            AuditChain.ComputeHash(AuditChain.Genesis, Start, "bob", "auth.login", "", "", true),
+            AuditChain.ComputeHash(new string('1', 64), Start, "bob", "auth.login", "", "", true));
+
+    [Fact]
+    public void ComputeHash_ReturnsLowercaseSha256Hex_WhenCalled() =>
+        Assert.Matches("^[0-9a-f]{64}$", AuditChain.ComputeHash(AuditChain.Genesis, Start, "bob", "auth.login", "", "", true));
+}

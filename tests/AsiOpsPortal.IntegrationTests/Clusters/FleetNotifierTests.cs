@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using System.Net;
+using AsiOpsPortal.IntegrationTests.Infrastructure;
+using AsiOpsPortal.Web.Clusters;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AsiOpsPortal.IntegrationTests.Clusters;
+
+/// <summary>The live-refresh plumbing: a sync on a Hangfire worker reaches subscribers through PostgreSQL LISTEN/NOTIFY.</summary>
+public sealed class FleetNotifierTests(PortalWithFleet world) : IClassFixture<PortalWithFleet>
+{
+    [Fact]
+    public async Task ClusterSynced_DeliversTheClusterName_WhenAQueuedSyncFinishes()
+    {
+        var sim = world.Cluster("test-hangzhou-02");
+        var bob = world.Portal.ApiClient("bob");
+        await bob.RegisterAsync(world.Fleet, sim);
+        await bob.WaitForSyncAsync(sim.Name);
+
+        var notifier = world.Portal.Services.GetRequiredService<FleetNotifier>();
+        var received = new ConcurrentQueue<string>();
+        void OnSynced(string cluster) => received.Enqueue(cluster);
+        notifier.ClusterSynced += OnSynced;
+        try
+        {
+            // The listener connects in the background after start; a round trip of our own proves it is listening.
+            await Eventually.UntilAsync(async () =>
+                {
+                    await notifier.PublishClusterSyncedAsync("listener-ready", CancellationToken.None);
+                    await Task.Delay(200);
+                    return received.Contains("listener-ready");
+                },
+                ready => ready, "the notifier to hear its own notification");
+
+            using (var sync = await bob.PostAsync($"/api/v1/clusters/{sim.Name}/sync", null))
+                Assert.Equal(HttpStatusCode.Accepted, sync.StatusCode);
+
+            await Eventually.UntilAsync(() => Task.FromResult(received.ToArray()), names => names.Contains(sim.Name),
+                $"a ClusterSynced notification for {sim.Name}");
+        }
+        finally
+        {
+            notifier.ClusterSynced -= OnSynced;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+extern alias fleetsim;
+
+using System.Net;
+using AsiOpsPortal.Core.Clusters;
+using fleetsim::AsiOpsPortal.FleetSim;
+using AsiOpsPortal.IntegrationTests.Infrastructure;
+using AsiOpsPortal.Web.Clusters;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace AsiOpsPortal.IntegrationTests.Clusters;
+
+/// <summary>InventorySync against FleetSim clusters that are healthy, down, slow or sick.</summary>
+public sealed class InventorySyncTests(PortalWithFleet world) : IClassFixture<PortalWithFleet>
+{
+    private readonly HttpClient _bob = world.Portal.ApiClient("bob");
+    private InventorySync Sync => world.Portal.Services.GetRequiredService<InventorySync>();
+
+    [Fact]
+    public async Task SyncAllAsync_MarksOnlyFaultyClustersUnreachable_WhenOneIsDownAndOneIsSlowerThanTheRequestTimeout()
+    {
+        var healthy = world.Cluster("prod-hangzhou-02");
+        var down = world.Cluster("prod-hangzhou-03");
+        var slow = world.Cluster("prod-beijing-02");
+        foreach (var sim in new[] { healthy, down, slow })
+        {
+            await _bob.RegisterAsync(world.Fleet, sim);
+            await _bob.WaitForSyncAsync(sim.Name);
+        }
+        try
+        {
+            world.Fleet.SetFault(down.Name, new SimFault { Unreachable = true });
+            // Far beyond Clusters:Client:RequestTimeout (3 s) and Portal:ClusterSyncTimeout (5 s).
+            world.Fleet.SetFault(slow.Name, new SimFault { Latency = TimeSpan.FromSeconds(60) });
+
+            var outcomes = await Eventually.WithinAsync(Sync.SyncAllAsync(CancellationToken.None), TimeSpan.FromSeconds(30),
+                "SyncAllAsync with one unreachable and one slow cluster");
+
+            var byName = outcomes.ToDictionary(o => o.Cluster);
+            Assert.Equal(ClusterStatus.Healthy, byName[healthy.Name].Status);
+            Assert.Equal(ClusterStatus.Unreachable, byName[down.Name].Status);
+            Assert.Equal(ClusterStatus.Unreachable, byName[slow.Name].Status);
+
+            var healthyRow = (await _bob.GetClusterAsync(healthy.Name))!["summary"]!;
+            Assert.Equal("Healthy", healthyRow["status"]!.GetValue<string>());
+            Assert.Equal(healthy.NodeCount, healthyRow["nodesTotal"]!.GetValue<int>());
+            Assert.Null(healthyRow["lastError"]?.GetValue<string>());
+
+            var downError = await AssertUnreachableAsync(down);
+            Assert.Matches("(?i)connect|connection", downError);
+            var slowError = await AssertUnreachableAsync(slow);
+            Assert.Matches("(?i)timeout|no answer|longer than", slowError);
+        }
+        finally
+        {
+            world.Fleet.SetFault(down.Name, SimFault.None);
+            world.Fleet.SetFault(slow.Name, SimFault.None);
+        }
+    }
+
+    [Fact]
+    public async Task SyncClusterJob_MarksClusterDegraded_WhenFleetSimReportsNotReadyNodes()
+    {
+        var sim = world.Cluster("staging-shanghai-01");
+        await _bob.RegisterAsync(world.Fleet, sim);
+        var first = PortalApi.SyncedAt(await _bob.WaitForSyncAsync(sim.Name))!.Value;
+        try
+        {
+            world.Fleet.SetFault(sim.Name, new SimFault { NotReadyNodes = 2 });
+
+            using (var sync = await _bob.PostAsync($"/api/v1/clusters/{sim.Name}/sync", null))
+                Assert.Equal(HttpStatusCode.Accepted, sync.StatusCode);
+            var cluster = (await _bob.WaitForSyncAsync(sim.Name, after: first))["summary"]!;
+
+            Assert.Equal("Degraded", cluster["status"]!.GetValue<string>());
+            Assert.Equal(sim.NodeCount, cluster["nodesTotal"]!.GetValue<int>());
+            Assert.Equal(sim.NodeCount - 2, cluster["nodesReady"]!.GetValue<int>());
+            Assert.Equal($"2 of {sim.NodeCount} nodes NotReady", cluster["health"]!.GetValue<string>());
+            var notReady = await (await _bob.GetAsync($"/api/v1/clusters/{sim.Name}/nodes?ready=false")).ExpectJsonAsync(HttpStatusCode.OK, "listing NotReady nodes");
+            Assert.Equal(2, notReady["total"]!.GetValue<int>());
+        }
+        finally
+        {
+            world.Fleet.SetFault(sim.Name, SimFault.None);
+        }
+    }
+
+    [Fact]
+    public async Task SyncClusterAsync_SucceedsForBoth_WhenTwoSyncsOfTheSameClusterOverlap()
+    {
+        // What happens when an SRE presses "Sync now" while the scheduled sync of the same cluster is running.
+        var sim = world.Cluster("staging-beijing-01");
+        await _bob.RegisterAsync(world.Fleet, sim);
+        await _bob.WaitForSyncAsync(sim.Name);
+        Guid id;
+        await using (var db = world.Portal.Db.CreateContext())
+            id = await db.Clusters.Where(c => c.Name == sim.Name).Select(c => c.Id).SingleAsync();
+        await ForgetNodesAsync(id); // as before a first sync, when every node is new
+        try
+        {
+            world.Fleet.SetFault(sim.Name, new SimFault { Latency = TimeSpan.FromMilliseconds(500) });
+
+            var both = await Eventually.WithinAsync(
+                Task.WhenAll(Sync.SyncClusterAsync(id, CancellationToken.None), Sync.SyncClusterAsync(id, CancellationToken.None)),
+                TimeSpan.FromSeconds(30), "two overlapping syncs");
+
+            // Neither may fail; one may step aside for the other (null), but what is recorded must be whole.
+            Assert.All(both.OfType<SyncOutcome>(), outcome => Assert.Equal(ClusterStatus.Healthy, outcome.Status));
+            await using var check = world.Portal.Db.CreateContext();
+            Assert.Equal(sim.NodeCount, await check.Nodes.CountAsync(n => n.ClusterId == id));
+            Assert.Equal(ClusterStatus.Healthy, await check.Clusters.Where(c => c.Id == id).Select(c => c.Status).SingleAsync());
+        }
+        finally
+        {
+            world.Fleet.SetFault(sim.Name, SimFault.None);
+        }
+    }
+
+    private async Task<string> AssertUnreachableAsync(SimClusterInfo sim)
+    {
+        var row = (await _bob.GetClusterAsync(sim.Name))!["summary"]!;
+        Assert.Equal("Unreachable", row["status"]!.GetValue<string>());
+        var error = row["lastError"]?.GetValue<string>();
+        Assert.False(string.IsNullOrWhiteSpace(error), $"{sim.Name} is Unreachable without a LastError.");
+        // Readable: names the cluster, one sentence or two, no exception type names or stack frames.
+        Assert.StartsWith(sim.Name, error);
+        Assert.DoesNotContain("Exception", error);
+        Assert.DoesNotContain(" at ", error);
+        Assert.True(error.Length < 400, $"LastError is too long to read: {error}");
+        Assert.StartsWith("Unreachable: ", row["health"]!.GetValue<string>());
+        // The last known nodes stay: they are the best information while the cluster cannot be reached.
+        Assert.Equal(sim.NodeCount, row["nodesTotal"]!.GetValue<int>());
+        return error;
+    }
+
+    private async Task ForgetNodesAsync(Guid clusterId)
+    {
+        await using var connection = new NpgsqlConnection(world.Portal.Db.ConnectionString);
+        await connection.OpenAsync();
+        await using var delete = new NpgsqlCommand("""DELETE FROM nodes WHERE "ClusterId" = @id""", connection);
+        delete.Parameters.AddWithValue("id", clusterId);
+        await delete.ExecuteNonQueryAsync();
+    }
+}

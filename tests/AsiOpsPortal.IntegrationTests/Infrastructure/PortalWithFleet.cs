@@ -1,0 +1,45 @@
+extern alias fleetsim;
+
+using fleetsim::AsiOpsPortal.FleetSim;
+using AsiOpsPortal.Tests.Shared.Hosting;
+
+namespace AsiOpsPortal.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One portal over a fresh database and one demo FleetSim, shared by the tests of a class. Tests pick different
+/// FleetSim clusters so they do not see each other's registrations or faults.
+/// </summary>
+public class PortalWithFleet : IAsyncLifetime
+{
+    private readonly string _purpose;
+    private readonly IReadOnlyDictionary<string, string>? _settings;
+
+    // At least 15 letters: TestPostgres cuts "t_{purpose}_{guid}" to 50 characters and throws on shorter names.
+    public PortalWithFleet() : this("integrationportalwithfleet") { }
+
+    protected PortalWithFleet(string purpose, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        _purpose = purpose;
+        _settings = settings;
+    }
+
+    public FleetSimulator Fleet { get; private set; } = null!;
+    public PortalFactory Portal { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Fleet = await FleetSimulator.StartAsync(new FleetSimOptions { Port = 0, Fleet = "demo", ConvergenceDelay = TimeSpan.FromMilliseconds(200) });
+        Portal = await PortalFactory.CreateAsync(_purpose, _settings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Portal is not null) await Portal.DisposeAsync();
+        if (Fleet is not null) await Fleet.DisposeAsync();
+    }
+
+    /// <summary>A demo cluster by name; fails clearly if FleetSim's demo fleet no longer has it.</summary>
+    public SimClusterInfo Cluster(string name) =>
+        Fleet.Clusters.SingleOrDefault(c => c.Name == name)
+        ?? throw new InvalidOperationException($"FleetSim's demo fleet has no cluster '{name}'; it has {string.Join(", ", Fleet.Clusters.Select(c => c.Name))}.");
+}

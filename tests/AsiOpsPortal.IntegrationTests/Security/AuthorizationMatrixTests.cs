@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.IntegrationTests.Infrastructure;
+using AsiOpsPortal.Tests.Shared.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Endpoints;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AsiOpsPortal.IntegrationTests.Security;
+
+/// <summary>Every page and endpoint × every role: who gets in, who is sent away, and that each refusal is audited.</summary>
+public sealed class AuthorizationMatrixTests(PortalOnly fixture) : IClassFixture<PortalOnly>
+{
+    private const string Anonymous = "anonymous";
+    private static readonly string[] Callers = [Anonymous, "dave", "alice", "bob", "admin"];
+
+    private sealed record ApiRoute(string Method, string Pattern, string Path, string MinimumRole, object? Body = null);
+
+    /// <summary>Every /api/v1 endpoint. Allowed callers are sent requests that change nothing (unknown names, invalid bodies).</summary>
+    private static readonly ApiRoute[] ApiRoutes =
+    [
+        new("GET", "/api/v1/clusters", "/api/v1/clusters", Roles.Viewer),
+        new("POST", "/api/v1/clusters", "/api/v1/clusters", Roles.Sre, new { name = "matrix-probe" }),
+        new("GET", "/api/v1/clusters/{name}", "/api/v1/clusters/no-such-cluster", Roles.Viewer),
+        new("PATCH", "/api/v1/clusters/{name}", "/api/v1/clusters/no-such-cluster", Roles.Sre, new { tier = 2 }),
+        new("PUT", "/api/v1/clusters/{name}", "/api/v1/clusters/no-such-cluster", Roles.Sre, new { tier = 2 }),
+        new("DELETE", "/api/v1/clusters/{name}", "/api/v1/clusters/no-such-cluster", Roles.Sre),
+        new("GET", "/api/v1/clusters/{name}/nodes", "/api/v1/clusters/no-such-cluster/nodes", Roles.Viewer),
+        new("POST", "/api/v1/clusters/{name}/sync", "/api/v1/clusters/no-such-cluster/sync", Roles.Sre),
+        new("GET", "/api/v1/audit", "/api/v1/audit", Roles.Sre),
+        new("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", Roles.Sre),
+        new("GET", "/api/v1/tokens", "/api/v1/tokens", Roles.Viewer),
+        new("POST", "/api/v1/tokens", "/api/v1/tokens", Roles.Viewer, new { name = "" }),
+        new("DELETE", "/api/v1/tokens/{id:guid}", $"/api/v1/tokens/{Guid.Empty}", Roles.Viewer),
+        new("GET", "/api/v1/users", "/api/v1/users", Roles.Admin),
+        new("PUT", "/api/v1/users/{name}/role", "/api/v1/users/no-such-user/role", Roles.Admin, new { role = Roles.Viewer }),
+    ];
+
+    private sealed record PageRoute(string Pattern, string Path, string? MinimumRole);
+
+    /// <summary>Every page (null minimum: open to anyone), plus the dashboards mounted beside the pages.</summary>
+    private static readonly PageRoute[] PageRoutes =
+    [
+        new("/", "/", Roles.Viewer),
+        new("/clusters", "/clusters", Roles.Viewer),
+        new("/clusters/{Name}", "/clusters/no-such-cluster", Roles.Viewer),
+        new("/clusters/register", "/clusters/register", Roles.Sre),
+        new("/audit", "/audit", Roles.Sre),
+        new("/account/tokens", "/account/tokens", Roles.Viewer),
+        new("/admin/users", "/admin/users", Roles.Admin),
+        new("/account/login", "/account/login", null),
+        new("/account/access-denied", "/account/access-denied", null),
+        new("/hangfire", "/hangfire", Roles.Admin),
+        new("/openapi/{documentName}.json", "/openapi/v1.json", Roles.Viewer),
+    ];
+
+    private PortalFactory Portal => fixture.Portal;
+    private IReadOnlyList<Endpoint> Endpoints => Portal.Services.GetRequiredService<EndpointDataSource>().Endpoints;
+
+    [Fact]
+    public void Endpoints_EachStateAPolicyOrAllowAnonymous_WhenTheAppIsMapped()
+    {
+        var offenders = Endpoints
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null
+                && !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => !string.IsNullOrEmpty(a.Policy)))
+            .Select(Describe)
+            .Order()
+            .ToList();
+
+        Assert.True(offenders.Count == 0,
+            $"{offenders.Count} endpoint(s) state no policy and no [AllowAnonymous], so only the fallback policy guards them:\n  " + string.Join("\n  ", offenders));
+    }
+
+    [Fact]
+    public async Task ApiEndpoints_AnswerAccordingToRole_ForEveryCallerAndEndpoint()
+    {
+        var mapped = Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/") == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {Normalize(e.RoutePattern.RawText!)}"))
+            .Order().ToList();
+        Assert.Equal(mapped, ApiRoutes.Select(r => $"{r.Method} {r.Pattern}").Order().ToList());
+
+        var failures = new List<string>();
+        var expectedDenials = new List<(string Actor, string Target, string Role)>();
+        foreach (var caller in Callers)
+        {
+            using var client = caller == Anonymous ? Portal.AnonymousClient() : Portal.ApiClient(caller);
+            foreach (var route in ApiRoutes)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Path);
+                if (route.Body is not null) request.Content = JsonContent.Create(route.Body);
+                using var response = await client.SendAsync(request);
+                var status = (int)response.StatusCode;
+                var expected = Expect(caller, route.MinimumRole);
+                var ok = expected switch
+                {
+                    Outcome.Unauthenticated => status == 401,
+                    Outcome.Forbidden => status == 403,
+                    _ => status is not (401 or 403) && status < 500,
+                };
+                if (!ok) failures.Add($"{caller,-9} {route.Method,-6} {route.Path}: {status}, expected {Describe(expected)} (minimum {route.MinimumRole})");
+                if (expected == Outcome.Forbidden) expectedDenials.Add((caller, $"{route.Method} {route.Path}", route.MinimumRole));
+            }
+        }
+
+        Assert.True(failures.Count == 0, "The API answered against the matrix:\n  " + string.Join("\n  ", failures));
+        await AssertEachDenialAuditedAsync(expectedDenials, ApiRoutes.Select(r => $"{r.Method} {r.Path}"));
+    }
+
+    [Fact]
+    public async Task Pages_AnswerAccordingToRole_ForEveryCallerSignedInThroughTheLoginForm()
+    {
+        var mappedPages = Endpoints.Where(e => e.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
+            .OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText!).Distinct().Order().ToList();
+        Assert.Equal(mappedPages, PageRoutes.Select(p => p.Pattern).Where(p => !p.StartsWith("/hangfire") && !p.StartsWith("/openapi")).Order().ToList());
+
+        var failures = new List<string>();
+        var expectedDenials = new List<(string Actor, string Target, string Role)>();
+        foreach (var caller in Callers)
+        {
+            using var browser = caller == Anonymous ? Portal.NewBrowser() : await Portal.SignedInBrowserAsync(caller);
+            foreach (var page in PageRoutes)
+            {
+                using var response = await browser.GetAsync(page.Path);
+                var status = (int)response.StatusCode;
+                var expected = page.MinimumRole is null ? Outcome.Allowed : Expect(caller, page.MinimumRole);
+                var ok = expected switch
+                {
+                    Outcome.Unauthenticated => status == 302 && response.RedirectPath() == "/account/login",
+                    Outcome.Forbidden => status == 302 && response.RedirectPath() == "/account/access-denied",
+                    _ => status == 200,
+                };
+                if (!ok) failures.Add($"{caller,-9} GET {page.Path}: {status} {response.Headers.Location}, expected {Describe(expected)} (minimum {page.MinimumRole ?? "none"})");
+                if (expected == Outcome.Forbidden) expectedDenials.Add((caller, $"GET {page.Path}", page.MinimumRole!));
+            }
+        }
+
+        Assert.True(failures.Count == 0, "Pages answered against the matrix:\n  " + string.Join("\n  ", failures));
+        await AssertEachDenialAuditedAsync(expectedDenials, PageRoutes.Select(p => $"GET {p.Path}"));
+    }
+
+    [Fact]
+    public async Task StaticAssets_AreServed_WhenTheLoginPageIsOpenedAnonymously()
+    {
+        // The sign-in page must look right before anyone has signed in.
+        using var anonymous = Portal.AnonymousClient();
+        var login = await anonymous.GetStringAsync("/account/login");
+        foreach (var asset in new[] { "app.css", "_content/MudBlazor/MudBlazor.min.css" })
+        {
+            Assert.Contains(asset, login);
+            using var response = await anonymous.GetAsync("/" + asset);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET /{asset} answered {(int)response.StatusCode} {response.Headers.Location} to an anonymous visitor.");
+        }
+    }
+
+    private enum Outcome { Allowed, Unauthenticated, Forbidden }
+
+    private static Outcome Expect(string caller, string minimumRole) =>
+        caller == Anonymous ? Outcome.Unauthenticated
+        : Roles.Satisfies(PortalFactory.RoleOf(caller), minimumRole) ? Outcome.Allowed
+        : Outcome.Forbidden;
+
+    private static string Describe(Outcome outcome) => outcome switch
+    {
+        Outcome.Unauthenticated => "401 / sign-in",
+        Outcome.Forbidden => "403 / access denied",
+        _ => "allowed",
+    };
+
+    /// <summary>One auth.denied event per refused request, naming who, what and the roles that would have been let in; none for the others.</summary>
+    private async Task AssertEachDenialAuditedAsync(IReadOnlyList<(string Actor, string Target, string Role)> expected, IEnumerable<string> targetsOfThisTest)
+    {
+        using var admin = Portal.ApiClient("admin");
+        var targets = targetsOfThisTest.ToHashSet();
+        var recorded = (await admin.AuditAsync(AuditActions.AccessDenied))
+            .Select(e => (Actor: e!["actor"]!.GetValue<string>(), Target: e["target"]!.GetValue<string>(), Details: e["details"]!.GetValue<string>(), Succeeded: e["succeeded"]!.GetValue<bool>()))
+            .Where(e => targets.Contains(e.Target) && e.Actor != Anonymous)
+            .ToList();
+
+        var problems = new StringBuilder();
+        foreach (var (actor, target, role) in expected)
+        {
+            var events = recorded.Where(e => e.Actor == actor && e.Target == target).ToList();
+            if (events.Count != 1) problems.AppendLine($"  {actor} {target}: {events.Count} auth.denied events, expected 1");
+            else if (!events[0].Details.Contains(role) || events[0].Succeeded) problems.AppendLine($"  {actor} {target}: event says '{events[0].Details}', succeeded={events[0].Succeeded}");
+        }
+        foreach (var extra in recorded.Where(e => !expected.Any(x => x.Actor == e.Actor && x.Target == e.Target)))
+            problems.AppendLine($"  {extra.Actor} {extra.Target}: audited as denied but was allowed");
+        Assert.True(problems.Length == 0, "auth.denied events do not match the refused requests:\n" + problems);
+    }
+
+    private static string Normalize(string pattern) => pattern.Length > 1 ? pattern.TrimEnd('/') : pattern;
+
+    private static string Describe(Endpoint endpoint) => endpoint is RouteEndpoint route
+        ? $"{string.Join(",", endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"])} {route.RoutePattern.RawText} ({endpoint.DisplayName})"
+        : endpoint.DisplayName ?? endpoint.ToString()!;
+}

@@ -1,0 +1,142 @@
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Kubernetes;
+using AsiOpsPortal.Tests.Shared;
+using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Infrastructure;
+using Bunit.TestDoubles;
+using Hangfire;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace AsiOpsPortal.Web.Tests.Support;
+
+/// <summary>
+/// A bUnit context wired like the portal: the real feature services over a fresh PostgreSQL database, the app's
+/// authorization policies, MudBlazor, and <see cref="FakeClusterClient"/> as the only fake, at the IClusterClient seam.
+/// </summary>
+public sealed class PortalTestContext : IAsyncDisposable
+{
+    /// <summary>One cluster to seed: how it is registered and what the fake reports when it is synced.</summary>
+    public sealed record SeedCluster(string Name, string Environment, string Region, int Tier = 1, int Nodes = 3, int NotReady = 0, string? Unreachable = null);
+
+    public BunitContext Bunit { get; }
+    public TestPostgres Db { get; }
+    public FakeClusterClient Fleet { get; } = new();
+    public RecordingJobClient Jobs { get; } = new();
+    public BunitAuthorizationContext Auth { get; }
+
+    /// <summary>Holds MudBlazor's popovers (select menus) and dialogs; find their items here, not in the page.</summary>
+    public IRenderedComponent<MudPopoverProvider> Popovers { get; private set; } = null!;
+    public IRenderedComponent<MudDialogProvider> Dialogs { get; private set; } = null!;
+
+    public ClusterService Clusters => Bunit.Services.GetRequiredService<ClusterService>();
+    public InventorySync Inventory => Bunit.Services.GetRequiredService<InventorySync>();
+    public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
+
+    private PortalTestContext(TestPostgres db)
+    {
+        Db = db;
+        Bunit = new BunitContext();
+        Bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        Auth = Bunit.AddAuthorization();
+        Register(Bunit.Services);
+    }
+
+    /// <summary>A fresh database and a context signed in as <paramref name="user"/> with <paramref name="role"/>.</summary>
+    public static async Task<PortalTestContext> CreateAsync(string purpose, string user = "bob", string role = Roles.Sre)
+    {
+        // TestPostgres slices its database name to 50 characters and throws when the purpose is under 15.
+        var portal = new PortalTestContext(await TestPostgres.CreateAsync($"web{purpose}".PadRight(15, '0')));
+        portal.SignIn(user, role);
+        portal.Popovers = portal.Bunit.Render<MudPopoverProvider>();
+        portal.Dialogs = portal.Bunit.Render<MudDialogProvider>();
+        return portal;
+    }
+
+    public void SignIn(string user, string role) => Auth.SetAuthorized(user).SetRoles(role);
+
+    private void Register(BunitServiceProvider services)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Portal"] = Db.ConnectionString })
+            .Build();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<PortalOptions>().Configure(o => o.ClusterSyncTimeout = TimeSpan.FromSeconds(10));
+
+        // As DatabaseExtensions does, with throwaway keys instead of keys kept in the database.
+        services.AddDbContextFactory<PortalDbContext>(options => PortalDbContextOptions.Use(options, configuration.PortalConnectionString()));
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+
+        // The app's policies, evaluated for real against the signed-in user's role claims (bUnit's own fake would
+        // only check policy names), so a Viewer really is kept from what needs SRE.
+        services.AddAuthorizationCore(options =>
+        {
+            foreach (var (policy, role) in Policies.MinimumRole)
+                options.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(Roles.AtLeast(role)));
+        });
+        services.AddSingleton<IAuthorizationService, DefaultAuthorizationService>();
+        services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
+
+        services.AddMudServices();
+        services.AddSingleton<IBackgroundJobClient>(Jobs);
+
+        // As AuditExtensions, AccountExtensions and ClusterExtensions register them, with the fake at the cluster seam.
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditService>();
+        services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<IClusterClient>(Fleet);
+        services.AddSingleton<KubeconfigProtector>();
+        services.AddSingleton<ClusterService>();
+        services.AddSingleton<InventorySync>();
+        services.AddSingleton<FleetNotifier>();
+    }
+
+    public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);
+
+    /// <summary>
+    /// Registers each cluster through the real service (the fake answers while registering), then makes the fake
+    /// report each one's nodes or failure and runs one inventory sync of the whole fleet.
+    /// </summary>
+    public async Task SeedAsync(params SeedCluster[] clusters)
+    {
+        File.AppendAllText("/tmp/phases", $"start {DateTime.UtcNow:HH:mm:ss.fff}\n");
+        foreach (var c in clusters)
+        {
+            Fleet.With(c.Name, c.Nodes, c.NotReady);
+            await Clusters.RegisterAsync(new ClusterRegistration(c.Name, KubeconfigFor(c.Name), null, c.Environment, c.Region, null, c.Tier, null), "seed");
+            File.AppendAllText("/tmp/phases", $"  {c.Name} {DateTime.UtcNow:HH:mm:ss.fff}\n");
+        }
+        File.AppendAllText("/tmp/phases", $"register {DateTime.UtcNow:HH:mm:ss.fff}\n");
+        foreach (var c in clusters.Where(c => c.Unreachable is not null))
+            Fleet.Failing(c.Name, ClusterFailure.Unreachable, c.Unreachable!);
+        await Inventory.SyncAllAsync(CancellationToken.None);
+        File.AppendAllText("/tmp/phases", $"synced {DateTime.UtcNow:HH:mm:ss.fff}\n");
+    }
+
+    public IRenderedComponent<TComponent> Render<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>>? parameters = null)
+        where TComponent : IComponent =>
+        Bunit.Render(parameters);
+
+    public async Task<List<T>> QueryAsync<T>(Func<PortalDbContext, IQueryable<T>> query)
+    {
+        await using var db = Db.CreateContext();
+        return await query(db).ToListAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Bunit.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+}
