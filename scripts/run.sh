@@ -62,7 +62,7 @@ port_free "$FLEETSIM_PORT" FLEETSIM_PORT
 echo "==> restoring tools and building (Release)"
 dotnet tool restore >/dev/null
 for proj in src/AsiOpsPortal.FleetSim src/AsiOpsPortal.Web; do
-  dotnet build "$proj" -c Release -v quiet -nologo
+  dotnet build "$proj" -c Release -v quiet -nologo -clp:NoSummary
 done
 
 echo "==> PostgreSQL on 127.0.0.1:$PG_PORT (data in .data/postgres)"

@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 echo "==> PostgreSQL on 127.0.0.1:$PG_PORT"
-start_postgres "$PG_DIR" "$PG_PORT" --fsync-off || fail "PostgreSQL did not start"
+start_postgres "$PG_DIR" "$PG_PORT" --throwaway || fail "PostgreSQL did not start"
 
 # 3. What the tests read.
 export ASIOPS_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres"
@@ -45,12 +45,15 @@ dotnet build AsiOpsPortal.sln -c Release -v minimal || fail "build failed (compi
 # 5. Each test project in turn, carrying on after a failure so one run shows everything.
 rm -rf "$RESULTS"
 summary_args=()
+in_sln=$(dotnet sln AsiOpsPortal.sln list)
 for proj in tests/*/*.csproj; do
   [[ -e $proj ]] || continue
   name=$(basename "$proj" .csproj)
   # Test projects only: Benchmarks runs below, helper libraries have no tests.
   case $name in *.Tests | *IntegrationTests | *E2E) ;; *) continue ;; esac
   echo "==> dotnet test $name"
+  grep -qF "$name.csproj" <<<"$in_sln" \
+    || echo "warning: $proj is not in AsiOpsPortal.sln, so it was not built (--no-build)" >&2
   code=0
   timeout -k 30s "$TEST_TIMEOUT" dotnet test "$proj" -c Release --no-build \
     --logger "trx;LogFileName=$name.trx" --results-directory "$RESULTS" || code=$?
@@ -60,6 +63,8 @@ done
 bench=tests/AsiOpsPortal.Benchmarks/AsiOpsPortal.Benchmarks.csproj
 if [[ -f $bench ]]; then
   echo "==> benchmarks --smoke"
+  grep -qF "$(basename "$bench")" <<<"$in_sln" \
+    || echo "warning: $bench is not in AsiOpsPortal.sln, so it was not built (--no-build)" >&2
   code=0
   timeout -k 30s "$TEST_TIMEOUT" dotnet run -c Release --no-build --project "$bench" -- --smoke || code=$?
   summary_args+=(--extra "AsiOpsPortal.Benchmarks --smoke=$code")

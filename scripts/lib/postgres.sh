@@ -2,7 +2,8 @@
 # shellcheck disable=SC2034  # PG_BIN and PG_STARTED are read by the scripts that source this file
 # A private PostgreSQL for the demo and the tests, without systemd. Sourced by run.sh and test.sh.
 #
-#   start_postgres DIR PORT [--fsync-off]   start (or reuse) a server whose files live in DIR
+#   start_postgres DIR PORT [--throwaway]   start (or reuse) a server whose files live in DIR;
+#                                           --throwaway: tests only (no fsync, more connections)
 #   stop_postgres DIR                       stop it (no-op when it is not running)
 #
 # After start_postgres: PG_BIN is the server's bin dir, PG_STARTED is 1 if this call started the
@@ -53,7 +54,7 @@ _pg_home() {
 }
 
 start_postgres() {
-  local dir=$1 port=$2 fsync_off=${3:-}
+  local dir=$1 port=$2 mode=${3:-}
   PG_STARTED=0
 
   PG_BIN=$(_pg_bin) || true
@@ -81,13 +82,23 @@ start_postgres() {
   fi
 
   if _as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    # Line 4 of postmaster.pid is the port it listens on; callers connect to PORT.
+    local running
+    running=$(sed -n 4p "$data/postmaster.pid")
+    if [[ $running != "$port" ]]; then
+      echo "error: PostgreSQL on $data is already running on port $running, not $port" >&2
+      return 1
+    fi
     echo "PostgreSQL already running on $data (reusing it)"
     return 0
   fi
 
   # -o is run through /bin/sh by pg_ctl, hence the single quotes around the socket dir.
   local opts="-c listen_addresses=127.0.0.1 -p $port -k '$home'"
-  [[ $fsync_off == --fsync-off ]] && opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  # Durability is pointless for a server deleted after the run; parallel test hosts (each with
+  # EF and Hangfire pools) need more than the default 100 connections.
+  [[ $mode == --throwaway ]] \
+    && opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
   if ! _as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 start -o "$opts" >/dev/null; then
     echo "error: PostgreSQL did not start on port $port; last lines of $log:" >&2
     tail -n 20 "$log" >&2

@@ -18,3 +18,6 @@ void Stop(PosixSignalContext context)
     context.Cancel = true;
     stopped.TrySetResult();
 }
+
+/// <summary>Internal, so test projects that reference both FleetSim and the portal see one Program.</summary>
+internal partial class Program;

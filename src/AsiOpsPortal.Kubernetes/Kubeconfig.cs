@@ -61,14 +61,18 @@ public static class Kubeconfig
         {
             using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
             var config = KubernetesClientConfiguration.LoadKubeConfig(stream);
-            if (config is null || (config.Clusters is null && config.Contexts is null))
+            if (config is null || (!(config.Clusters?.Any() ?? false) && !(config.Contexts?.Any() ?? false)))
                 throw new KubeconfigException("This is not a kubeconfig: it has no clusters or contexts.");
             return config;
         }
         catch (KubeconfigException) { throw; }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            // The position is what a person needs to fix the file.
+            throw new KubeconfigException($"The kubeconfig could not be parsed (line {e.Start.Line}, column {e.Start.Column}): {FirstLine(e.Message)}", e);
+        }
         catch (Exception e)
         {
-            // YamlDotNet's messages carry line and column, which is what a person needs to fix the file.
             throw new KubeconfigException($"The kubeconfig could not be parsed: {FirstLine(e.Message)}", e);
         }
     }

@@ -23,14 +23,14 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
     private readonly ConcurrentDictionary<Guid, TokenBucketRateLimiter> _limiters = new();
     private readonly ClusterClientOptions _options = options.Value;
 
-    public Task<ClusterProbe> ProbeAsync(ClusterTarget target, CancellationToken ct) => CallAsync(target, async client =>
+    public Task<ClusterProbe> ProbeAsync(ClusterTarget target, CancellationToken ct) => CallAsync(target, ct, async client =>
     {
         var watch = Stopwatch.StartNew();
         var version = await client.Version.GetCodeAsync(ct);
         return new ClusterProbe(version.GitVersion, watch.Elapsed);
     });
 
-    public Task<NodePage> ListNodesAsync(ClusterTarget target, int limit, string? continueToken, CancellationToken ct) => CallAsync(target, async client =>
+    public Task<NodePage> ListNodesAsync(ClusterTarget target, int limit, string? continueToken, CancellationToken ct) => CallAsync(target, ct, async client =>
     {
         var list = await client.CoreV1.ListNodeAsync(limit: limit, continueParameter: continueToken, cancellationToken: ct);
         return new NodePage(list.Items.Select(ToNode).ToList(), string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
@@ -56,12 +56,17 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
             labels);
     }
 
-    private async Task<T> CallAsync<T>(ClusterTarget target, Func<k8s.Kubernetes, Task<T>> call)
+    private async Task<T> CallAsync<T>(ClusterTarget target, CancellationToken ct, Func<k8s.Kubernetes, Task<T>> call)
     {
         var client = ClientFor(target);
         try
         {
             return await call(client);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            // The client enforces its timeout by cancelling: a cancellation nobody asked for is a timeout.
+            throw new ClusterCallException(ClusterFailure.Timeout, $"{target.Name}: no answer within {_options.RequestTimeout.TotalSeconds:0} s. The API server is slow or a firewall drops the traffic.", e);
         }
         catch (Exception e) when (Translate(target, e) is { } translated)
         {
@@ -109,8 +114,6 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
                 return new ClusterCallException(ClusterFailure.Forbidden, $"{server}: the credentials are valid but not allowed to do this (403). Grant the portal's service account read access to nodes.", http);
             case HttpOperationException http:
                 return new ClusterCallException(ClusterFailure.ServerError, $"{server}: the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}.", http);
-            case TaskCanceledException or TimeoutException when e.InnerException is TimeoutException || e is TimeoutException:
-                return new ClusterCallException(ClusterFailure.Timeout, $"{server}: no answer within the request timeout. The API server is slow or a firewall drops the traffic.", e);
             case HttpRequestException http when Find<AuthenticationException>(http) is not null:
                 return new ClusterCallException(ClusterFailure.Tls, $"{server}: the TLS handshake failed ({Find<AuthenticationException>(http)!.Message}). Check the server URL's scheme and the kubeconfig's certificate-authority-data.", http);
             case HttpRequestException http when Find<SocketException>(http) is { } socket:

@@ -26,7 +26,10 @@ app.MapAccountEndpoints();
 app.MapAuditEndpoints();
 app.MapClusterEndpoints();
 app.MapPortalInfrastructure();
-app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+// Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
+app.MapRazorComponents<App>()
+    .AddInteractiveServerRenderMode()
+    .RequireAuthorization(Policies.Viewer);
 
 app.Run();
 

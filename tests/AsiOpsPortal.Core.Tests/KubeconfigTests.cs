@@ -140,7 +140,7 @@ public class KubeconfigTests
     }
 
     [Fact]
-    public void Resolve_Accepts_WhenJustUnderTheSizeLimit()
+    public void Resolve_ReturnsConfig_WhenJustUnderTheSizeLimit()
     {
         var kubeconfig = TestKubeconfig.For("https://10.0.0.1:6443") + "\n# ";
         var text = kubeconfig + new string('x', Kubeconfig.MaxBytes - kubeconfig.Length);
@@ -175,7 +175,7 @@ public class KubeconfigTests
     [Theory]
     [InlineData("hello world")]
     [InlineData("- a\n- b\n")]
-    public void Resolve_Refuses_WhenYamlIsNotAMapping(string text) =>
+    public void Resolve_SaysCouldNotBeParsed_WhenYamlIsNotAMapping(string text) =>
         Assert.StartsWith("The kubeconfig could not be parsed:", ResolveError(text));
 
     [Fact]

@@ -32,7 +32,8 @@ public sealed class TestPostgres : IAsyncDisposable
     /// <summary>Creates an empty database named after <paramref name="purpose"/> and applies every migration.</summary>
     public static async Task<TestPostgres> CreateAsync(string purpose)
     {
-        var name = $"t_{new string(purpose.ToLowerInvariant().Where(char.IsLetterOrDigit).Take(30).ToArray())}_{Guid.NewGuid():N}"[..50];
+        var name = $"t_{new string(purpose.ToLowerInvariant().Where(char.IsLetterOrDigit).Take(30).ToArray())}_{Guid.NewGuid():N}";
+        name = name[..Math.Min(50, name.Length)];
         var db = new TestPostgres(ServerConnectionString, name);
         await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = "postgres" }.ConnectionString))
         {

@@ -12,13 +12,13 @@ public static partial class ClusterRules
     /// <summary>A sync older than this is itself a kind of trouble: we no longer know the cluster's state.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(15);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\z")]
     private static partial Regex DnsLabel();
 
-    [GeneratedRegex(@"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")]
+    [GeneratedRegex(@"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?\z")]
     private static partial Regex LabelKey();
 
-    [GeneratedRegex(@"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")]
+    [GeneratedRegex(@"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?\z")]
     private static partial Regex LabelValue();
 
     /// <summary>Every problem with the metadata an SRE gave, in words they can act on. Empty when valid.</summary>

@@ -24,6 +24,9 @@ public sealed class InventorySync(
 {
     private readonly PortalOptions _options = options.Value;
 
+    /// <summary>The first key of the two-key advisory locks that serialise syncs of one cluster.</summary>
+    private const int SyncLockSpace = 0x5359_4E43; // "SYNC"
+
     public async Task<IReadOnlyList<SyncOutcome>> SyncAllAsync(CancellationToken ct)
     {
         List<Guid> ids;
@@ -33,7 +36,15 @@ public sealed class InventorySync(
         var outcomes = new SyncOutcome?[ids.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, ids.Count),
             new ParallelOptions { MaxDegreeOfParallelism = _options.SyncParallelism, CancellationToken = ct },
-            async (i, token) => outcomes[i] = await SyncClusterAsync(ids[i], token));
+            async (i, token) =>
+            {
+                try { outcomes[i] = await SyncClusterAsync(ids[i], token); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One cluster's bad luck (a database hiccup while saving it) must not end the fleet's sync.
+                    log.LogError(e, "Inventory sync of cluster {ClusterId} could not be recorded", ids[i]);
+                }
+            });
         return outcomes.OfType<SyncOutcome>().ToList();
     }
 
@@ -41,6 +52,9 @@ public sealed class InventorySync(
     public async Task<SyncOutcome?> SyncClusterAsync(Guid clusterId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // One sync per cluster at a time ("Sync now" during the recurring sync): the second waits, then re-reads.
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({SyncLockSpace}, hashtext({clusterId.ToString()}))", ct);
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct);
         if (cluster is null) return null;
 
@@ -72,6 +86,7 @@ public sealed class InventorySync(
             outcome = new SyncOutcome(cluster.Name, ClusterStatus.Unreachable, cluster.NodesTotal, cluster.NodesReady, error);
         }
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         await notifier.PublishClusterSyncedAsync(cluster.Name, ct);
         return outcome;
     }

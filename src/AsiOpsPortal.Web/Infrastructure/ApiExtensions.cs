@@ -35,7 +35,8 @@ public static class ApiExtensions
 
     public static void MapPortalInfrastructure(this WebApplication app)
     {
-        app.MapStaticAssets();
+        // Styles and scripts are public: the sign-in page needs them before anyone is signed in.
+        app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Viewer);
         // Load balancers and scripts poll this without credentials; it reveals only up/down per dependency.
         app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions

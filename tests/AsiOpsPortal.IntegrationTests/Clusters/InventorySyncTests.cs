@@ -97,24 +97,26 @@ public sealed class InventorySyncTests(PortalWithFleet world) : IClassFixture<Po
         await using (var db = world.Portal.Db.CreateContext())
             id = await db.Clusters.Where(c => c.Name == sim.Name).Select(c => c.Id).SingleAsync();
         await ForgetNodesAsync(id); // as before a first sync, when every node is new
-        try
-        {
-            world.Fleet.SetFault(sim.Name, new SimFault { Latency = TimeSpan.FromMilliseconds(500) });
 
-            var both = await Eventually.WithinAsync(
-                Task.WhenAll(Sync.SyncClusterAsync(id, CancellationToken.None), Sync.SyncClusterAsync(id, CancellationToken.None)),
-                TimeSpan.FromSeconds(30), "two overlapping syncs");
+        // Hold writes to nodes until both syncs have read what is there, so they overlap on every run, not by luck.
+        await using var gate = new NpgsqlConnection(world.Portal.Db.ConnectionString);
+        await gate.OpenAsync();
+        await using var hold = await gate.BeginTransactionAsync();
+        await using (var lockNodes = new NpgsqlCommand("LOCK TABLE nodes IN SHARE MODE", gate, hold))
+            await lockNodes.ExecuteNonQueryAsync();
+        var first = Sync.SyncClusterAsync(id, CancellationToken.None);
+        var second = Sync.SyncClusterAsync(id, CancellationToken.None);
+        await Eventually.UntilAsync(async () => first.IsCompleted || second.IsCompleted || await SessionsWaitingOnLocksAsync() >= 2,
+            overlapping => overlapping, "both syncs to reach their write (or one to step aside)");
+        await hold.CommitAsync();
 
-            // Neither may fail; one may step aside for the other (null), but what is recorded must be whole.
-            Assert.All(both.OfType<SyncOutcome>(), outcome => Assert.Equal(ClusterStatus.Healthy, outcome.Status));
-            await using var check = world.Portal.Db.CreateContext();
-            Assert.Equal(sim.NodeCount, await check.Nodes.CountAsync(n => n.ClusterId == id));
-            Assert.Equal(ClusterStatus.Healthy, await check.Clusters.Where(c => c.Id == id).Select(c => c.Status).SingleAsync());
-        }
-        finally
-        {
-            world.Fleet.SetFault(sim.Name, SimFault.None);
-        }
+        var both = await Eventually.WithinAsync(Task.WhenAll(first, second), TimeSpan.FromSeconds(30), "two overlapping syncs");
+
+        // Neither may fail; one may step aside for the other (null), but what is recorded must be whole.
+        Assert.All(both.OfType<SyncOutcome>(), outcome => Assert.Equal(ClusterStatus.Healthy, outcome.Status));
+        await using var check = world.Portal.Db.CreateContext();
+        Assert.Equal(sim.NodeCount, await check.Nodes.CountAsync(n => n.ClusterId == id));
+        Assert.Equal(ClusterStatus.Healthy, await check.Clusters.Where(c => c.Id == id).Select(c => c.Status).SingleAsync());
     }
 
     private async Task<string> AssertUnreachableAsync(SimClusterInfo sim)
@@ -132,6 +134,15 @@ public sealed class InventorySyncTests(PortalWithFleet world) : IClassFixture<Po
         // The last known nodes stay: they are the best information while the cluster cannot be reached.
         Assert.Equal(sim.NodeCount, row["nodesTotal"]!.GetValue<int>());
         return error;
+    }
+
+    private async Task<long> SessionsWaitingOnLocksAsync()
+    {
+        await using var connection = new NpgsqlConnection(world.Portal.Db.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     private async Task ForgetNodesAsync(Guid clusterId)

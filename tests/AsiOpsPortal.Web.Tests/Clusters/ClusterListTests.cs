@@ -1,40 +1,84 @@
 using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Web.Clusters.Pages;
 using AsiOpsPortal.Web.Tests.Support;
-using static AsiOpsPortal.Web.Tests.Support.PortalTestContext;
 
 namespace AsiOpsPortal.Web.Tests.Clusters;
 
 public sealed class ClusterListTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Timeout = PortalTestContext.WaitTimeout;
     private PortalTestContext _portal = null!;
 
-    public async Task InitializeAsync() => _portal = await PortalTestContext.CreateAsync(nameof(ClusterListTests));
+    public async Task InitializeAsync()
+    {
+        _portal = await PortalTestContext.CreateAsync(nameof(ClusterListTests));
+        await _portal.SeedAsync(Fleets.ThirtyAcrossEnvironments);
+    }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
 
-    /// <summary>30 clusters, ten per environment; two unreachable and two with NotReady nodes, spread across pages by name.</summary>
-    private Task SeedThirtyAsync() => _portal.SeedAsync(
-        [.. Enumerable.Range(1, 10).SelectMany(i => new[]
-        {
-            new SeedCluster($"test-hz-{i:D2}", "test", "cn-hangzhou", Tier: 3, Nodes: 2,
-                Unreachable: i == 9 ? $"test-hz-{i:D2}: connection refused" : null),
-            new SeedCluster($"staging-sh-{i:D2}", "staging", "cn-shanghai", Tier: 2, Nodes: 4, NotReady: i == 7 ? 1 : 0),
-            new SeedCluster($"prod-bj-{i:D2}", "prod", "cn-beijing", Tier: 0, Nodes: 4,
-                NotReady: i == 10 ? 3 : 0, Unreachable: i == 8 ? $"prod-bj-{i:D2}: TLS handshake failed" : null),
-        })]);
+    [Fact]
+    public void ClusterList_AppliesFiltersFromTheAddress_WhenOpenedFromADashboardSlice()
+    {
+        _portal.Navigation.NavigateTo("clusters?environment=prod&status=degraded");
+        var cut = _portal.Render<ClusterList>();
+
+        cut.WaitForAssertion(() => Assert.Equal(["prod-bj-10"], cut.ClusterNames()), Timeout);
+    }
 
     [Fact]
-    public async Task Explore()
+    public void ClusterList_ShowsEveryCluster_WhenNavigatingFromAFilteredAddressToThePlainList()
     {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        await SeedThirtyAsync();
-        File.WriteAllText("/tmp/seedtime", sw.Elapsed.ToString());
-        var cut = _portal.Render<ClusterTable>();
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=cluster-link]")), Timeout);
-        File.WriteAllText("/tmp/table.html", cut.Markup);
-        cut.Find("div.mud-select > div.mud-input-control").MouseDown();
-        File.WriteAllText("/tmp/popover.html", _portal.Popovers.Markup);
+        _portal.Navigation.NavigateTo("clusters?environment=prod");
+        var cut = _portal.Render<ClusterList>();
+        cut.WaitForAssertion(() => Assert.Equal("1-10 of 10", cut.PagerCaption()), Timeout);
+
+        // What the "Clusters" link in the navigation menu does while the filtered list is open.
+        _portal.Navigation.NavigateTo("clusters");
+
+        cut.WaitForAssertion(() => Assert.Equal("1-25 of 30", cut.PagerCaption()), Timeout);
+    }
+
+    [Fact]
+    public async Task ClusterList_KeepsTheChosenEnvironment_WhenLiveUpdatesRefreshTheList()
+    {
+        await using var live = await _portal.StartLiveUpdatesAsync();
+        var cut = _portal.Render<ClusterList>();
+        cut.WaitForAssertion(() => Assert.Equal("1-25 of 30", cut.PagerCaption()), Timeout);
+        _portal.Choose(cut, "Environment", "staging");
+        cut.WaitForAssertion(() => Assert.Equal("1-10 of 10", cut.PagerCaption()), Timeout);
+
+        // Two inventory syncs, as the recurring job runs them; each brings news the list must show.
+        foreach (var lost in new[] { "staging-sh-03", "staging-sh-04" })
+        {
+            _portal.Fleet.Failing(lost, ClusterFailure.Unreachable, $"{lost}: connection refused");
+            await _portal.Inventory.SyncAllAsync(CancellationToken.None);
+            cut.WaitForAssertion(() => Assert.Contains($"Unreachable: {lost}: connection refused", cut.Markup), Timeout);
+        }
+
+        Assert.Equal("staging", cut.Find("[aria-label=Environment]").TextContent.Trim());
+        Assert.Equal("1-10 of 10", cut.PagerCaption());
+        Assert.All(cut.ClusterNames(), n => Assert.StartsWith("staging-", n));
+    }
+
+    [Fact]
+    public void ClusterList_OffersRegistration_WhenUserIsSre()
+    {
+        var cut = _portal.Render<ClusterList>();
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.ClusterNames()), Timeout);
+        Assert.Equal("clusters/register", cut.FindAll("a").Single(a => a.TextContent.Trim() == "Register cluster").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void ClusterList_HidesRegistration_WhenUserIsViewer()
+    {
+        _portal.SignIn("dave", Roles.Viewer);
+
+        var cut = _portal.Render<ClusterList>();
+
+        cut.WaitForAssertion(() => Assert.Equal(25, cut.ClusterNames().Count), Timeout);
+        Assert.DoesNotContain("Register cluster", cut.Markup);
     }
 }

@@ -28,6 +28,9 @@ public sealed class PortalTestContext : IAsyncDisposable
     /// <summary>One cluster to seed: how it is registered and what the fake reports when it is synced.</summary>
     public sealed record SeedCluster(string Name, string Environment, string Region, int Tier = 1, int Nodes = 3, int NotReady = 0, string? Unreachable = null);
 
+    /// <summary>How long to wait for a page to show what a test expects; generous, because CI machines are busy.</summary>
+    public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(10);
+
     public BunitContext Bunit { get; }
     public TestPostgres Db { get; }
     public FakeClusterClient Fleet { get; } = new();
@@ -72,7 +75,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<PortalOptions>().Configure(o => o.ClusterSyncTimeout = TimeSpan.FromSeconds(10));
+        services.AddOptions<PortalOptions>();
 
         // As DatabaseExtensions does, with throwaway keys instead of keys kept in the database.
         services.AddDbContextFactory<PortalDbContext>(options => PortalDbContextOptions.Use(options, configuration.PortalConnectionString()));
@@ -110,23 +113,62 @@ public sealed class PortalTestContext : IAsyncDisposable
     /// </summary>
     public async Task SeedAsync(params SeedCluster[] clusters)
     {
-        File.AppendAllText("/tmp/phases", $"start {DateTime.UtcNow:HH:mm:ss.fff}\n");
         foreach (var c in clusters)
         {
             Fleet.With(c.Name, c.Nodes, c.NotReady);
             await Clusters.RegisterAsync(new ClusterRegistration(c.Name, KubeconfigFor(c.Name), null, c.Environment, c.Region, null, c.Tier, null), "seed");
-            File.AppendAllText("/tmp/phases", $"  {c.Name} {DateTime.UtcNow:HH:mm:ss.fff}\n");
         }
-        File.AppendAllText("/tmp/phases", $"register {DateTime.UtcNow:HH:mm:ss.fff}\n");
         foreach (var c in clusters.Where(c => c.Unreachable is not null))
             Fleet.Failing(c.Name, ClusterFailure.Unreachable, c.Unreachable!);
         await Inventory.SyncAllAsync(CancellationToken.None);
-        File.AppendAllText("/tmp/phases", $"synced {DateTime.UtcNow:HH:mm:ss.fff}\n");
+    }
+
+    /// <summary>
+    /// Starts the real <see cref="FleetNotifier"/> (PostgreSQL LISTEN/NOTIFY) and returns once it hears its own
+    /// notification, so pages refresh after syncs as they do in the app. Dispose the result to stop it.
+    /// </summary>
+    public async Task<IAsyncDisposable> StartLiveUpdatesAsync()
+    {
+        var notifier = Bunit.Services.GetRequiredService<FleetNotifier>();
+        await notifier.StartAsync(CancellationToken.None);
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSynced(string _) => heard.TrySetResult();
+        notifier.ClusterSynced += OnSynced;
+        try
+        {
+            var deadline = DateTime.UtcNow + WaitTimeout;
+            while (!heard.Task.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                await notifier.PublishClusterSyncedAsync("listen-probe", CancellationToken.None);
+                await Task.WhenAny(heard.Task, Task.Delay(100));
+            }
+            Assert.True(heard.Task.IsCompleted, "FleetNotifier never started listening.");
+        }
+        finally
+        {
+            notifier.ClusterSynced -= OnSynced;
+        }
+        return new Stopper(() => notifier.StopAsync(CancellationToken.None));
+    }
+
+    private sealed class Stopper(Func<Task> stop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await stop();
     }
 
     public IRenderedComponent<TComponent> Render<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>>? parameters = null)
         where TComponent : IComponent =>
         Bunit.Render(parameters);
+
+    /// <summary>Opens the MudSelect labelled <paramref name="label"/> in <paramref name="cut"/> and picks <paramref name="option"/>.</summary>
+    public void Choose(IRenderedComponent<IComponent> cut, string label, string option)
+    {
+        cut.OnRenderer(() => cut.Find($"[aria-label='{label}']").Closest("div.mud-input-control")!.MouseDown());
+        // The menu renders into the popover provider in a later render batch.
+        Popovers.WaitForAssertion(() => Assert.Single(
+            Popovers.FindAll(".mud-popover-open .mud-list-item"), i => i.TextContent.Trim() == option), WaitTimeout);
+        Popovers.ClickText(".mud-popover-open .mud-list-item", option);
+    }
 
     public async Task<List<T>> QueryAsync<T>(Func<PortalDbContext, IQueryable<T>> query)
     {

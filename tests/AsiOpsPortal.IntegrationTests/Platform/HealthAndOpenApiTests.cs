@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
 
-namespace AsiOpsPortal.IntegrationTests.Infrastructure;
+namespace AsiOpsPortal.IntegrationTests.Platform;
 
 /// <summary>What load balancers and API consumers read without going through the pages.</summary>
 public sealed class HealthAndOpenApiTests(PortalOnly fixture) : IClassFixture<PortalOnly>
