@@ -61,7 +61,7 @@ public static class Kubeconfig
         {
             using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
             var config = KubernetesClientConfiguration.LoadKubeConfig(stream);
-            if (config is null || (!(config.Clusters?.Any() ?? false) && !(config.Contexts?.Any() ?? false)))
+            if (config is null || (config.Kind != "Config" && !(config.Clusters?.Any() ?? false) && !(config.Contexts?.Any() ?? false)))
                 throw new KubeconfigException("This is not a kubeconfig: it has no clusters or contexts.");
             return config;
         }
@@ -69,7 +69,7 @@ public static class Kubeconfig
         catch (YamlDotNet.Core.YamlException e)
         {
             // The position is what a person needs to fix the file.
-            throw new KubeconfigException($"The kubeconfig could not be parsed (line {e.Start.Line}, column {e.Start.Column}): {FirstLine(e.Message)}", e);
+            throw new KubeconfigException($"The kubeconfig could not be parsed: {FirstLine(e.Message)} (line {e.Start.Line}, column {e.Start.Column})", e);
         }
         catch (Exception e)
         {

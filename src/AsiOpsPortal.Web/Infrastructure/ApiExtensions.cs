@@ -27,7 +27,10 @@ public static class ApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         if (!app.Environment.IsDevelopment()) app.UseHsts();
-        app.UseStaticFiles();
+        // Read from beside the binaries whatever content root a host (or test host) chose.
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(WebRoot.Locate()) });
+        // Routing after static files: otherwise MapStaticAssets' catch-all file endpoint claims /app.css first.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -70,6 +70,9 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
             .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null
                 && !e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => !string.IsNullOrEmpty(a.Policy)))
             .Select(Describe)
+            // MapStaticAssets adds this development-only file fallback after conventions run, so it cannot carry a
+            // policy; the fallback policy (signed-in Viewer) guards it, and published builds do not map it.
+            .Where(d => d != "GET,HEAD {**path:file} (Fallback {**path:file})")
             .Distinct()
             .Order()
             .ToList();
