@@ -56,11 +56,7 @@ public static class AuthenticationExtensions
 
         AddOpenIdConnectWhenConfigured(builder, authentication);
 
-        var authorization = services.AddAuthorizationBuilder();
-        foreach (var (policy, role) in Policies.MinimumRole)
-            authorization.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(Roles.AtLeast(role)));
-        // Anything that forgets to name a policy still requires a signed-in Viewer.
-        authorization.SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Roles.AtLeast(Roles.Viewer)).Build());
+        services.AddAuthorization(options => options.AddPortalPolicies());
     }
 
     private static Task ApiAwareRedirect(RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)

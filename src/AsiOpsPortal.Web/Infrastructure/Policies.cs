@@ -1,4 +1,5 @@
 using AsiOpsPortal.Core.Accounts;
+using Microsoft.AspNetCore.Authorization;
 
 namespace AsiOpsPortal.Web.Infrastructure;
 
@@ -17,4 +18,15 @@ public static class Policies
         [Sre] = Roles.Sre,
         [Admin] = Roles.Admin,
     };
+
+    /// <summary>The policy that admits <paramref name="minimumRole"/> and every role above it.</summary>
+    public static AuthorizationPolicy ForRole(string minimumRole) =>
+        new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Roles.AtLeast(minimumRole)).Build();
+
+    public static void AddPortalPolicies(this AuthorizationOptions options)
+    {
+        foreach (var (policy, role) in MinimumRole) options.AddPolicy(policy, ForRole(role));
+        // Anything that forgets to name a policy still requires a signed-in Viewer.
+        options.FallbackPolicy = ForRole(Roles.Viewer);
+    }
 }

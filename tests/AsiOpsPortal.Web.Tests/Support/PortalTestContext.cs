@@ -83,11 +83,7 @@ public sealed class PortalTestContext : IAsyncDisposable
 
         // The app's policies, evaluated for real against the signed-in user's role claims (bUnit's own fake would
         // only check policy names), so a Viewer really is kept from what needs SRE.
-        services.AddAuthorizationCore(options =>
-        {
-            foreach (var (policy, role) in Policies.MinimumRole)
-                options.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(Roles.AtLeast(role)));
-        });
+        services.AddAuthorizationCore(options => options.AddPortalPolicies());
         services.AddSingleton<IAuthorizationService, DefaultAuthorizationService>();
         services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
 
