@@ -70,4 +70,50 @@ public class NodeRulesTests
     [Fact]
     public void IsReady_ReturnsFalse_WhenNoConditionsAtAll() =>
         Assert.False(NodeRules.IsReady([]));
+
+    private static readonly NodeCondition[] ReadyTrue = [new("Ready", "True", "KubeletReady", "kubelet is posting ready status")];
+
+    private static long Print(string pool = "general", bool ready = true, bool schedulable = true, string kubelet = "v1.31.4",
+        NodeCondition[]? conditions = null, Dictionary<string, string>? labels = null) =>
+        NodeRules.Fingerprint(pool, ready, schedulable, kubelet, conditions ?? ReadyTrue, labels ?? new() { ["zone"] = "a", ["pool"] = "general" });
+
+    [Fact]
+    public void Fingerprint_IgnoresLabelOrder()
+    {
+        var forward = new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["c"] = "3" };
+        var backward = new Dictionary<string, string> { ["c"] = "3", ["b"] = "2", ["a"] = "1" };
+
+        Assert.Equal(Print(labels: forward), Print(labels: backward));
+    }
+
+    [Fact]
+    public void Fingerprint_Changes_WhenAnyKeptFieldChanges()
+    {
+        var prints = new[]
+        {
+            Print(),
+            Print(pool: "gpu"),
+            Print(ready: false),
+            Print(schedulable: false),
+            Print(kubelet: "v1.32.1"),
+            Print(conditions: [new("Ready", "Unknown", "NodeStatusUnknown", "kubelet stopped posting")]),
+            Print(conditions: [new("Ready", "True", "KubeletReady", null)]),
+            Print(labels: new() { ["zone"] = "b", ["pool"] = "general" }),
+            Print(labels: new() { ["zone"] = "a" }),
+        };
+
+        Assert.Equal(prints.Length, prints.Distinct().Count());
+    }
+
+    [Fact]
+    public void Fingerprint_KeepsFieldBoundaries()
+    {
+        var split = Print(labels: new() { ["ab"] = "c" });
+        var shifted = Print(labels: new() { ["a"] = "bc" });
+        var nullMessage = Print(conditions: [new("Ready", "True", null, "x")]);
+        var emptyMessage = Print(conditions: [new("Ready", "True", "", "x")]);
+
+        Assert.NotEqual(split, shifted);
+        Assert.NotEqual(nullMessage, emptyMessage);
+    }
 }

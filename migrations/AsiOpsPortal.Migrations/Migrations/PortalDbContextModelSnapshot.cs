@@ -284,6 +284,9 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb");
 
+                    b.Property<long>("Fingerprint")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("KubeletVersion")
                         .IsRequired()
                         .HasColumnType("text");

@@ -12,6 +12,8 @@ public class Node
     public string KubeletVersion { get; set; } = "";
     public List<NodeCondition> Conditions { get; set; } = [];
     public Dictionary<string, string> Labels { get; set; } = [];
+    /// <summary><see cref="NodeRules.Fingerprint"/> of the fields above, as last synced.</summary>
+    public long Fingerprint { get; set; }
     public DateTimeOffset SyncedAt { get; set; }
 }
 

@@ -5,8 +5,11 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AsiOpsPortal.Core.Data;
 
-internal static class JsonColumn
+public static class JsonColumn
 {
+    /// <summary>The JSON a jsonb column holds for <paramref name="value"/>, for writers that bypass EF (bulk COPY).</summary>
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null);
+
     /// <summary>Stores a small value object as jsonb, compared by its JSON so in-place edits are noticed.</summary>
     public static PropertyBuilder<T> HasJsonConversion<T>(this PropertyBuilder<T> property) where T : class, new()
     {

@@ -119,6 +119,42 @@ public sealed class InventorySyncTests(PortalWithFleet world) : IClassFixture<Po
         Assert.Equal(ClusterStatus.Healthy, await check.Clusters.Where(c => c.Id == id).Select(c => c.Status).SingleAsync());
     }
 
+    [Fact]
+    public async Task SyncClusterAsync_RewritesOnlyChangedNodes_AndDropsVanishedOnes()
+    {
+        var sim = world.Cluster("test-shanghai-03");
+        await _bob.RegisterAsync(world.Fleet, sim);
+        await _bob.WaitForSyncAsync(sim.Name);
+        Guid id;
+        Dictionary<string, (long Id, DateTimeOffset SyncedAt)> before;
+        await using (var db = world.Portal.Db.CreateContext())
+        {
+            id = await db.Clusters.Where(c => c.Name == sim.Name).Select(c => c.Id).SingleAsync();
+            before = await db.Nodes.Where(n => n.ClusterId == id).ToDictionaryAsync(n => n.Name, n => (n.Id, n.SyncedAt));
+        }
+        var names = before.Keys.Order(StringComparer.Ordinal).ToList();
+        var (gone, relabelled) = (names[0], names[1]);
+        await world.Fleet.DeleteNodeAsync(sim.Name, gone);
+        await world.Fleet.LabelNodeAsync(sim.Name, relabelled, "asiops.io/pool", "relabelled-pool");
+
+        var outcome = await Sync.SyncClusterAsync(id, CancellationToken.None);
+
+        Assert.Equal(sim.NodeCount - 1, outcome!.NodesTotal);
+        await using var check = world.Portal.Db.CreateContext();
+        var after = await check.Nodes.Where(n => n.ClusterId == id).ToDictionaryAsync(n => n.Name);
+        Assert.DoesNotContain(gone, after.Keys);
+        Assert.Equal(sim.NodeCount - 1, after.Count);
+        var changed = after[relabelled];
+        Assert.Equal("relabelled-pool", changed.Pool);
+        Assert.Equal("relabelled-pool", changed.Labels["asiops.io/pool"]);
+        Assert.Equal(before[relabelled].Id, changed.Id);
+        Assert.True(changed.SyncedAt > before[relabelled].SyncedAt, "The relabelled node was not rewritten.");
+        // Everything else is untouched: same row, same sync time (a steady fleet costs a read, not a rewrite).
+        Assert.All(after.Values.Where(n => n.Name != relabelled), n => Assert.Equal(before[n.Name], (n.Id, n.SyncedAt)));
+        Assert.All(after.Values, n => Assert.Equal(
+            NodeRules.Fingerprint(n.Pool, n.Ready, n.Schedulable, n.KubeletVersion, n.Conditions, n.Labels), n.Fingerprint));
+    }
+
     private async Task<string> AssertUnreachableAsync(SimClusterInfo sim)
     {
         var row = (await _bob.GetClusterAsync(sim.Name))!["summary"]!;

@@ -11,9 +11,35 @@ public static class FleetSimHttp
 {
     public static async Task<IReadOnlyList<string>> NodeNamesAsync(this FleetSimulator fleet, string cluster)
     {
-        using var http = new HttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fleet.Token(cluster));
-        var list = JsonNode.Parse(await http.GetStringAsync(fleet.ServerUrl(cluster).TrimEnd('/') + "/api/v1/nodes"))!;
+        using var http = Client(fleet, cluster);
+        var list = JsonNode.Parse(await http.GetStringAsync(NodesUrl(fleet, cluster)))!;
         return list["items"]!.AsArray().Select(n => n!["metadata"]!["name"]!.GetValue<string>()).ToList();
     }
+
+    /// <summary>What `kubectl delete node NAME` does: the node leaves the cluster.</summary>
+    public static async Task DeleteNodeAsync(this FleetSimulator fleet, string cluster, string node)
+    {
+        using var http = Client(fleet, cluster);
+        using var response = await http.DeleteAsync($"{NodesUrl(fleet, cluster)}/{node}");
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>What `kubectl label node NAME KEY=VALUE` does, as a JSON merge patch.</summary>
+    public static async Task LabelNodeAsync(this FleetSimulator fleet, string cluster, string node, string key, string value)
+    {
+        using var http = Client(fleet, cluster);
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [key] = value } } };
+        using var content = new StringContent(patch.ToJsonString(), MediaTypeHeaderValue.Parse("application/merge-patch+json"));
+        using var response = await http.PatchAsync($"{NodesUrl(fleet, cluster)}/{node}", content);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static HttpClient Client(FleetSimulator fleet, string cluster)
+    {
+        var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fleet.Token(cluster));
+        return http;
+    }
+
+    private static string NodesUrl(FleetSimulator fleet, string cluster) => fleet.ServerUrl(cluster).TrimEnd('/') + "/api/v1/nodes";
 }
