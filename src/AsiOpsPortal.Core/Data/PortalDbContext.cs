@@ -1,6 +1,10 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Core.Catalog;
+using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Rollouts;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -15,6 +19,14 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Component> Components => Set<Component>();
+    public DbSet<ComponentVersion> ComponentVersions => Set<ComponentVersion>();
+    public DbSet<ClusterRelease> ClusterReleases => Set<ClusterRelease>();
+    public DbSet<Pipeline> Pipelines => Set<Pipeline>();
+    public DbSet<Change> Changes => Set<Change>();
+    public DbSet<Approval> Approvals => Set<Approval>();
+    public DbSet<RolloutStep> RolloutSteps => Set<RolloutStep>();
+    public DbSet<RolloutWave> RolloutWaves => Set<RolloutWave>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -50,6 +62,77 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.HasIndex(t => t.TokenHash).IsUnique();
             e.HasIndex(t => t.UserId);
             e.HasOne<PortalUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Component>(e =>
+        {
+            e.ToTable("components");
+            e.HasIndex(c => c.Name).IsUnique();
+            e.Property(c => c.Name).HasMaxLength(63);
+            e.Property(c => c.Namespace).HasMaxLength(63);
+            e.HasMany(c => c.Versions).WithOne().HasForeignKey(v => v.ComponentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ComponentVersion>(e =>
+        {
+            e.ToTable("component_versions");
+            e.HasIndex(v => new { v.ComponentId, v.Version }).IsUnique();
+            e.Property(v => v.Version).HasMaxLength(128);
+        });
+
+        builder.Entity<ClusterRelease>(e =>
+        {
+            e.ToTable("cluster_releases");
+            e.HasKey(r => new { r.ClusterId, r.ComponentId });
+            e.HasIndex(r => r.ComponentId);
+            e.HasOne<Cluster>().WithMany().HasForeignKey(r => r.ClusterId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Component>().WithMany().HasForeignKey(r => r.ComponentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Pipeline>(e =>
+        {
+            e.ToTable("pipelines");
+            e.HasIndex(p => p.Name).IsUnique();
+            e.Property(p => p.Name).HasMaxLength(63);
+            e.Property(p => p.Waves).HasJsonConversion();
+            e.Property(p => p.ConcurrencyToken).IsRowVersion();
+        });
+
+        builder.Entity<Change>(e =>
+        {
+            e.ToTable("changes");
+            e.Property(c => c.Status).HasConversion<string>().HasMaxLength(24);
+            e.Property(c => c.RiskLevel).HasConversion<string>().HasMaxLength(16);
+            e.Property(c => c.Plan).HasJsonConversion();
+            e.Property(c => c.ConcurrencyToken).IsRowVersion();
+            e.HasIndex(c => new { c.Status, c.UpdatedAt });
+            e.HasMany(c => c.Approvals).WithOne().HasForeignKey(a => a.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Approval>(e =>
+        {
+            e.ToTable("approvals");
+            e.Property(a => a.Decision).HasConversion<string>().HasMaxLength(16);
+            // One standing decision per person per revision: a double click cannot count twice.
+            e.HasIndex(a => new { a.ChangeId, a.Revision, a.Approver }).IsUnique();
+        });
+
+        builder.Entity<RolloutStep>(e =>
+        {
+            e.ToTable("rollout_steps");
+            e.Property(s => s.Phase).HasConversion<string>().HasMaxLength(16);
+            e.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(s => new { s.ChangeId, s.Phase, s.Wave, s.ClusterId }).IsUnique();
+            e.HasOne<Change>().WithMany().HasForeignKey(s => s.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<RolloutWave>(e =>
+        {
+            e.ToTable("rollout_waves");
+            e.Property(w => w.Phase).HasConversion<string>().HasMaxLength(16);
+            e.Property(w => w.Status).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(w => new { w.ChangeId, w.Phase, w.Index }).IsUnique();
+            e.HasOne<Change>().WithMany().HasForeignKey(w => w.ChangeId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(e =>

@@ -1,0 +1,113 @@
+namespace AsiOpsPortal.Core.Changes;
+
+/// <summary>A request to alter the fleet: what (a component version or ad-hoc manifests), where (a pipeline), why.</summary>
+public class Change
+{
+    public long Id { get; set; }
+    public required string Title { get; set; }
+    public string Reason { get; set; } = "";
+    public string RollbackPlan { get; set; } = "";
+    public required string RequestedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public ChangeStatus Status { get; set; } = ChangeStatus.PendingApproval;
+    public RiskLevel RiskLevel { get; set; }
+    /// <summary>Distinct approvals the risk level requires.</summary>
+    public int RequiredApprovals { get; set; } = 1;
+
+    public Guid? ComponentId { get; set; }
+    public string? ComponentName { get; set; }
+    public Guid? VersionId { get; set; }
+    public string? Version { get; set; }
+    /// <summary>Ad-hoc manifests when the change is not a component release.</summary>
+    public string? Manifests { get; set; }
+    /// <summary>Namespace for namespaced objects that name none.</summary>
+    public string Namespace { get; set; } = "default";
+
+    public Guid? PipelineId { get; set; }
+    public required string PipelineName { get; set; }
+
+    /// <summary>Bumped by every edit of what, where or how; approvals count only for the revision they were given to.</summary>
+    public int Revision { get; set; } = 1;
+    /// <summary>Waves and clusters as planned; frozen when the last approval lands.</summary>
+    public ChangePlan Plan { get; set; } = new();
+    public DateTimeOffset? PlanFrozenAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Why the rollout is paused (by a person or by itself), or why it ended as it did.</summary>
+    public string? StatusReason { get; set; }
+    /// <summary>True while the rollback phase runs; Status stays Running until it ends as RolledBack or Failed.</summary>
+    public bool RollingBack { get; set; }
+
+    /// <summary>PostgreSQL xmin: concurrent approve/reject/edit cannot both win.</summary>
+    public uint ConcurrencyToken { get; set; }
+
+    public List<Approval> Approvals { get; set; } = [];
+}
+
+public enum ChangeStatus
+{
+    PendingApproval,
+    Approved,
+    Running,
+    Paused,
+    Succeeded,
+    Failed,
+    Aborted,
+    RolledBack,
+    Rejected,
+}
+
+public enum RiskLevel
+{
+    Low,
+    High,
+}
+
+public class Approval
+{
+    public long Id { get; set; }
+    public long ChangeId { get; set; }
+    public int Revision { get; set; }
+    public required string Approver { get; set; }
+    public ApprovalDecision Decision { get; set; }
+    public string Comment { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+}
+
+public enum ApprovalDecision
+{
+    Approve,
+    Reject,
+}
+
+/// <summary>The concrete plan of a change: ordered waves of ordered clusters, with the settings each wave runs with.</summary>
+public sealed class ChangePlan
+{
+    public List<PlannedWave> Waves { get; set; } = [];
+    /// <summary>Clusters in the pipeline's scope that no wave holds: shown, never silently rolled to.</summary>
+    public List<string> Unplanned { get; set; } = [];
+}
+
+public sealed class PlannedWave
+{
+    public string Name { get; set; } = "";
+    public int MaxConcurrency { get; set; } = 1;
+    public int MinSuccessSeconds { get; set; }
+    public int ProgressDeadlineSeconds { get; set; } = 600;
+    public string MaxFailures { get; set; } = "0";
+    public bool Canary { get; set; }
+    public List<PlannedCluster> Clusters { get; set; } = [];
+}
+
+public sealed class PlannedCluster
+{
+    public Guid ClusterId { get; set; }
+    public string Name { get; set; } = "";
+    public string Environment { get; set; } = "";
+    /// <summary>The version the cluster ran when the plan was made: what a rollback restores (null: none, so rollback removes).</summary>
+    public Guid? PreviousVersionId { get; set; }
+    public string? PreviousVersion { get; set; }
+}
