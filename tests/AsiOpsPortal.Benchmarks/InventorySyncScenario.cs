@@ -44,7 +44,7 @@ public sealed class InventorySyncScenario : IScenario
             Port = 0, Fleet = "light", LightClusters = size.Clusters, LightNodesPerCluster = size.NodesPerCluster,
         });
         await using var portal = await PortalFactory.CreateAsync("bench inventory sync 1k", Settings);
-        await RegisterAsync(fleet, portal);
+        await BenchFleet.RegisterAsync(fleet, portal);
         var sync = portal.Services.GetRequiredService<InventorySync>();
         var parallelism = portal.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AsiOpsPortal.Web.Infrastructure.PortalOptions>>().Value.SyncParallelism;
 
@@ -75,27 +75,6 @@ public sealed class InventorySyncScenario : IScenario
         figures.Add("wall_over_raw_http", first / raw, "ratio");
         figures.Add("steady_wall", steady.TotalSeconds, "s", "<= 30");
         figures.Add("steady_wall_over_raw_http", steady / raw, "ratio");
-    }
-
-    /// <summary>Cluster rows written directly, with kubeconfigs encrypted by the portal's own protector: registration is not what is measured.</summary>
-    private static async Task RegisterAsync(FleetSimulator fleet, PortalFactory portal)
-    {
-        var protector = portal.Services.GetRequiredService<KubeconfigProtector>();
-        var now = DateTimeOffset.UtcNow;
-        await using var db = portal.Db.CreateContext();
-        db.Clusters.AddRange(fleet.Clusters.Select(c => new Cluster
-        {
-            Name = c.Name,
-            ApiEndpoint = fleet.ServerUrl(c.Name),
-            Environment = c.Environment,
-            Region = c.Region,
-            Zone = c.Zone,
-            Tier = c.Tier,
-            EncryptedKubeconfig = protector.Protect(fleet.Kubeconfig(c.Name)),
-            KubeconfigContext = c.Name,
-            CreatedAt = now,
-        }));
-        await db.SaveChangesAsync();
     }
 
     private static void Check(IReadOnlyList<SyncOutcome> outcomes, Size size)
@@ -143,46 +122,5 @@ public sealed class InventorySyncScenario : IScenario
         var watch = Stopwatch.StartNew();
         await operation();
         return watch.Elapsed;
-    }
-
-    /// <summary>The process's highest working set while it runs, sampled every 20 ms.</summary>
-    private sealed class WorkingSetSampler : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-        private long _peak;
-
-        public WorkingSetSampler()
-        {
-            _peak = Current;
-            _loop = Task.Run(async () =>
-            {
-                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-                while (await timer.WaitForNextTickAsync(_stop.Token).AsTask().ContinueWith(t => t is { IsCompletedSuccessfully: true, Result: true }))
-                    Interlocked.Exchange(ref _peak, Math.Max(Interlocked.Read(ref _peak), Current));
-            });
-        }
-
-        public long Current
-        {
-            get
-            {
-                using var process = Process.GetCurrentProcess();
-                return process.WorkingSet64;
-            }
-        }
-
-        public long Stop()
-        {
-            _stop.Cancel();
-            _loop.GetAwaiter().GetResult();
-            return Math.Max(Interlocked.Read(ref _peak), Current);
-        }
-
-        public void Dispose()
-        {
-            if (!_stop.IsCancellationRequested) Stop();
-            _stop.Dispose();
-        }
     }
 }

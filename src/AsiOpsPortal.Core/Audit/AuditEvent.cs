@@ -27,4 +27,14 @@ public static class AuditActions
     public const string ClusterUpdated = "cluster.updated";
     public const string ClusterRemoved = "cluster.removed";
     public const string ClusterSyncRequested = "cluster.sync-requested";
+    public const string ChangeProposed = "change.proposed";
+    public const string ChangeApprovalGiven = "change.approval";
+    public const string ChangeRejected = "change.rejected";
+    public const string ChangeApproved = "change.approved";
+    public const string ChangePaused = "change.paused";
+    public const string ChangeResumed = "change.resumed";
+    public const string ChangeAborted = "change.aborted";
+    public const string ChangeRollbackStarted = "change.rollback-started";
+    public const string ChangeWave = "change.wave";
+    public const string ChangeFinished = "change.finished";
 }

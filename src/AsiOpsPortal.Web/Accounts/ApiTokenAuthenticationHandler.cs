@@ -37,4 +37,8 @@ public sealed class ApiTokenAuthenticationHandler(
 internal static class PrincipalExtensions
 {
     public static string ActorName(this ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
+
+    /// <summary>The highest of the portal's roles the user holds; Viewer when none.</summary>
+    public static string HighestRole(this ClaimsPrincipal user) =>
+        AsiOpsPortal.Core.Accounts.Roles.All.LastOrDefault(user.IsInRole) ?? AsiOpsPortal.Core.Accounts.Roles.Viewer;
 }

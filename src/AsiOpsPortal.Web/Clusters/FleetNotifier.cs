@@ -4,7 +4,7 @@ using Npgsql;
 namespace AsiOpsPortal.Web.Clusters;
 
 /// <summary>
-/// Tells live pages that a cluster's inventory changed. Fed by PostgreSQL LISTEN/NOTIFY so that a sync finished
+/// Tells live pages that a cluster's inventory or a change's rollout moved. Fed by PostgreSQL LISTEN/NOTIFY so that a sync finished
 /// by a worker in another process still refreshes the pages this process serves.
 /// </summary>
 public sealed class FleetNotifier(IConfiguration configuration, ILogger<FleetNotifier> log) : BackgroundService
@@ -12,17 +12,32 @@ public sealed class FleetNotifier(IConfiguration configuration, ILogger<FleetNot
     public const string Channel = "asiops_fleet";
     private readonly string _connectionString = configuration.PortalConnectionString();
 
+    private const string ChangePrefix = "change:";
+
     /// <summary>Raised with the cluster's name, on a thread-pool thread: subscribers marshal with InvokeAsync.</summary>
     public event Action<string>? ClusterSynced;
 
-    public async Task PublishClusterSyncedAsync(string cluster, CancellationToken ct)
+    /// <summary>Raised with a change's id whenever its state or its rollout moved; on a thread-pool thread.</summary>
+    public event Action<long>? ChangeUpdated;
+
+    public Task PublishClusterSyncedAsync(string cluster, CancellationToken ct) => PublishAsync(cluster, ct);
+
+    public Task PublishChangeAsync(long changeId, CancellationToken ct) => PublishAsync(ChangePrefix + changeId, ct);
+
+    private async Task PublishAsync(string payload, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection);
         command.Parameters.AddWithValue("channel", Channel);
-        command.Parameters.AddWithValue("payload", cluster);
+        command.Parameters.AddWithValue("payload", payload);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private void Dispatch(string payload)
+    {
+        if (!payload.StartsWith(ChangePrefix, StringComparison.Ordinal)) ClusterSynced?.Invoke(payload);
+        else if (long.TryParse(payload.AsSpan(ChangePrefix.Length), out var id)) ChangeUpdated?.Invoke(id);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,7 +48,7 @@ public sealed class FleetNotifier(IConfiguration configuration, ILogger<FleetNot
             {
                 await using var connection = new NpgsqlConnection(_connectionString);
                 await connection.OpenAsync(stoppingToken);
-                connection.Notification += (_, e) => ClusterSynced?.Invoke(e.Payload);
+                connection.Notification += (_, e) => Dispatch(e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)

@@ -70,6 +70,7 @@ internal sealed class PortalExceptionHandler(IProblemDetailsService problems, IL
             ValidationFailedException v => (StatusCodes.Status400BadRequest, "The request is not valid", string.Join(" ", v.Errors)),
             NotFoundException => (StatusCodes.Status404NotFound, "Not found", exception.Message),
             ConflictException => (StatusCodes.Status409Conflict, "Conflict", exception.Message),
+            ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden", exception.Message),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? $"The request body is larger than {ApiExtensions.MaxRequestBytes / 1024} KiB." : "The request body could not be read: " + b.Message),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "Something went wrong; the error was logged."),

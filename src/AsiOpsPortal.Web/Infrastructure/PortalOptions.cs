@@ -26,6 +26,15 @@ public sealed class PortalOptions
 
     /// <summary>How often Hangfire workers look for new jobs; its default of 15 s would dwarf a wave.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")] public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a running rollout asks its clusters whether their workloads converged.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")] public TimeSpan RolloutPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one rollout job runs before handing over to a fresh job (keeps jobs well inside Hangfire's invisibility timeout).</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "00:04:00")] public TimeSpan RolloutJobSlice { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a worker looks for running rollouts that no live worker drives (after a crash) and restarts them.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")] public TimeSpan RolloutWatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public sealed class DemoOptions

@@ -34,6 +34,17 @@ public static class FleetSimHttp
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>The first container image of a Deployment as FleetSim stores it, or null when there is no such Deployment.</summary>
+    public static async Task<string?> DeploymentImageAsync(this FleetSimulator fleet, string cluster, string ns, string name)
+    {
+        using var http = Client(fleet, cluster);
+        using var response = await http.GetAsync($"{fleet.ServerUrl(cluster).TrimEnd('/')}/apis/apps/v1/namespaces/{ns}/deployments/{name}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        var deployment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>();
+    }
+
     private static HttpClient Client(FleetSimulator fleet, string cluster)
     {
         var http = new HttpClient();

@@ -4,6 +4,7 @@ using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Tests.Shared;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
 using Bunit.TestDoubles;
@@ -99,6 +100,8 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ClusterService>();
         services.AddSingleton<InventorySync>();
         services.AddSingleton<FleetNotifier>();
+        services.AddSingleton<ChangeService>();
+        services.AddSingleton<RolloutScheduler>();
     }
 
     public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);

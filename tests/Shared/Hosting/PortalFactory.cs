@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AsiOpsPortal.Tests.Shared.Hosting;
@@ -20,10 +21,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public IReadOnlyDictionary<string, string> Tokens => _tokens;
     private readonly Dictionary<string, string> _tokens = [];
     private readonly Dictionary<string, string> _settings;
+    private readonly Action<IServiceCollection>? _services;
+    private bool _ownsDb = true;
 
-    private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings)
+    private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings, Action<IServiceCollection>? services = null)
     {
         Db = db;
+        _services = services;
         _settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:Portal"] = db.ConnectionString,
@@ -40,20 +44,36 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>Creates the database, starts the host in memory and seeds the demo users with one API token each.</summary>
-    public static async Task<PortalFactory> CreateAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null, bool kestrel = false)
+    public static async Task<PortalFactory> CreateAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null, bool kestrel = false,
+        Action<IServiceCollection>? services = null)
     {
         var db = await TestPostgres.CreateAsync(purpose);
-        var factory = new PortalFactory(db, settings);
+        var factory = new PortalFactory(db, settings, services);
         if (kestrel) factory.UseKestrel(0);
         factory.StartServer();
         await factory.SeedUsersAsync();
         return factory;
     }
 
+    /// <summary>
+    /// A second portal process over this one's database (as after a restart, or a second worker): it takes over the
+    /// database's lifetime, so this one can be disposed first.
+    /// </summary>
+    public PortalFactory Successor()
+    {
+        var successor = new PortalFactory(Db, _settings);
+        successor.StartServer();
+        foreach (var (user, token) in _tokens) successor._tokens[user] = token;
+        _ownsDb = false;
+        return successor;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        // After the app's own registrations, so a test's replacement wins.
+        if (_services is not null) builder.ConfigureTestServices(_services);
     }
 
     /// <summary>The loopback URL when started with Kestrel, e.g. http://127.0.0.1:41234.</summary>
@@ -87,6 +107,6 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        await Db.DisposeAsync();
+        if (_ownsDb) await Db.DisposeAsync();
     }
 }

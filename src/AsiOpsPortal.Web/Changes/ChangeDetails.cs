@@ -1,0 +1,46 @@
+using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Rollouts;
+
+namespace AsiOpsPortal.Web.Changes;
+
+/// <summary>Joins a change's plan with its rollout rows into the view the change page and the API show.</summary>
+internal static class ChangeDetails
+{
+    public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps)
+    {
+        var forward = change.Plan.Waves.Select((planned, index) =>
+        {
+            var wave = waves.SingleOrDefault(w => w.Phase == RolloutPhase.Forward && w.Index == index);
+            var clusters = planned.Clusters.Select(c =>
+            {
+                var step = steps.SingleOrDefault(s => s.Phase == RolloutPhase.Forward && s.ClusterId == c.ClusterId);
+                return Cluster(c.Name, c.Environment, step, from: c.PreviousVersion, to: change.Version);
+            }).ToList();
+            return new WaveView(index, planned.Name, wave is null ? nameof(WaveStatus.Pending) : ChangeViewText.Of(wave.Status),
+                planned.MaxConcurrency, planned.MinSuccessSeconds, planned.ProgressDeadlineSeconds, planned.MaxFailures, planned.Canary,
+                wave?.StartedAt, wave?.FinishedAt, clusters);
+        }).ToList();
+
+        var environments = change.Plan.Waves.SelectMany(w => w.Clusters).ToDictionary(c => c.ClusterId);
+        var rollback = waves.Where(w => w.Phase == RolloutPhase.Rollback).OrderBy(w => w.Index).Select(wave =>
+            new WaveView(wave.Index, wave.Name, ChangeViewText.Of(wave.Status), 0, 0, 0, "", false, wave.StartedAt, wave.FinishedAt,
+                steps.Where(s => s.Phase == RolloutPhase.Rollback && s.Wave == wave.Index).OrderBy(s => s.Position)
+                    .Select(s => environments.TryGetValue(s.ClusterId, out var planned)
+                        ? Cluster(s.ClusterName, planned.Environment, s, from: change.Version, to: planned.PreviousVersion ?? "(removed)")
+                        : Cluster(s.ClusterName, "", s, from: change.Version, to: null))
+                    .ToList())).ToList();
+
+        return new ChangeDetail(
+            change.Id, change.Title, ChangeViewText.Of(change.Status), ChangeViewText.Of(change.RiskLevel), change.Reason, change.RollbackPlan,
+            change.RequestedBy, change.ComponentName, change.Version, change.PipelineName, change.Revision, change.RequiredApprovals,
+            change.Approvals.OrderBy(a => a.At).Select(a => new ApprovalView(a.Approver, a.Decision.ToString().ToLowerInvariant(), a.Comment, a.At, a.Revision == change.Revision)).ToList(),
+            forward, change.Plan.Unplanned, change.PlanFrozenAt is not null, change.RollingBack, change.StatusReason,
+            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback);
+    }
+
+    private static ClusterStepView Cluster(string name, string environment, RolloutStep? step, string? from, string? to) => new(
+        name, environment, step is null ? nameof(StepStatus.Pending) : ChangeViewText.Of(step.Status), from, to,
+        step?.StartedAt, step?.FinishedAt,
+        step is { StartedAt: { } started, FinishedAt: { } finished } ? Math.Round((finished - started).TotalSeconds, 1) : null,
+        step?.Detail, step?.Error);
+}

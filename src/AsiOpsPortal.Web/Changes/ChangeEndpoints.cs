@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Infrastructure;
+
+namespace AsiOpsPortal.Web.Changes;
+
+public static class ChangeEndpoints
+{
+    public static void MapChangeEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/changes").WithTags("Changes");
+
+        api.MapGet("/", async (ChangeService changes, string? status, int? limit, CancellationToken ct) =>
+            {
+                ChangeStatus? filter = null;
+                if (!string.IsNullOrEmpty(status))
+                    filter = Enum.TryParse<ChangeStatus>(status, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
+                        : throw new ValidationFailedException([$"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<ChangeStatus>())}."]);
+                var items = await changes.ListAsync(filter, limit ?? 200, ct);
+                return new { items, total = items.Count };
+            })
+            .RequireAuthorization(Policies.Viewer)
+            .WithSummary("Changes, most recently updated first; filter by status.");
+
+        api.MapGet("/{id:long}", async (long id, ChangeService changes, CancellationToken ct) =>
+                await changes.GetAsync(id, ct) ?? throw new NotFoundException($"No change #{id}."))
+            .RequireAuthorization(Policies.Viewer);
+
+        api.MapPost("/", async (ChangeProposal proposal, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var change = await changes.ProposeAsync(proposal, user.ActorName(), ct);
+                return Results.Created($"/api/v1/changes/{change.Id}", change);
+            })
+            .RequireAuthorization(Policies.Developer)
+            .WithSummary("Propose a component version (or manifests) along a pipeline; returns the exact plan.");
+
+        api.MapPost("/{id:long}/approvals", async (long id, ReviewRequest review, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
+                await changes.ReviewAsync(id, review, user.ActorName(), user.HighestRole(), ct))
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary("Approve or reject (with a reason). Never the requester; the last approval starts the rollout.");
+
+        MapAction(api, "pause", (s, id, actor, reason, ct) => s.PauseAsync(id, actor, reason, ct));
+        MapAction(api, "resume", (s, id, actor, reason, ct) => s.ResumeAsync(id, actor, reason, ct));
+        MapAction(api, "abort", (s, id, actor, reason, ct) => s.AbortAsync(id, actor, reason, ct));
+        MapAction(api, "rollback", (s, id, actor, reason, ct) => s.RollbackAsync(id, actor, reason, ct));
+    }
+
+    private static void MapAction(RouteGroupBuilder api, string action, Func<ChangeService, long, string, string?, CancellationToken, Task<ChangeDetail>> act) =>
+        api.MapPost($"/{{id:long}}/{action}", async (long id, ActionRequest? request, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
+                await act(changes, id, user.ActorName(), request?.Reason, ct))
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary($"{char.ToUpperInvariant(action[0])}{action[1..]} the rollout (SRE).");
+}

@@ -1,0 +1,17 @@
+using AsiOpsPortal.Web.Infrastructure;
+
+namespace AsiOpsPortal.Web.Changes;
+
+public static class ChangeExtensions
+{
+    public static void AddChanges(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ChangeService>();
+        builder.Services.AddSingleton<RolloutScheduler>();
+        builder.Services.AddSingleton<RolloutRunner>();
+        builder.Services.AddTransient<RolloutJob>();
+        builder.Services.AddSingleton<RolloutWatchdog>();
+        var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        if (portal.RunWorkers) builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutWatchdog>());
+    }
+}

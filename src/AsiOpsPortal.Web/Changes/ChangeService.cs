@@ -1,0 +1,392 @@
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Core.Catalog;
+using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace AsiOpsPortal.Web.Changes;
+
+/// <summary>
+/// Changes from proposal to the end of their rollout: propose (with the exact plan), review, and the operator's
+/// pause / resume / abort / rollback. Every transition is checked by the pure rules in Core and audited in the same
+/// transaction; concurrent decisions are settled by the change row's concurrency token.
+/// </summary>
+public sealed class ChangeService(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    AuditLog audit,
+    RolloutScheduler rollouts,
+    FleetNotifier notifier,
+    TimeProvider time)
+{
+    public const int MaxTitleLength = 200;
+
+    public async Task<ChangeDetail> ProposeAsync(ChangeProposal proposal, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = new Change
+        {
+            Title = (proposal.Title ?? "").Trim(),
+            Reason = (proposal.Reason ?? "").Trim(),
+            RollbackPlan = (proposal.RollbackPlan ?? "").Trim(),
+            RequestedBy = actor,
+            PipelineName = (proposal.Pipeline ?? "").Trim(),
+            CreatedAt = time.GetUtcNow(),
+        };
+        change.UpdatedAt = change.CreatedAt;
+        await DescribeAsync(db, change, proposal, ct);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Changes.Add(change);
+        await db.SaveChangesAsync(ct);
+        await audit.AppendAsync(db, actor, AuditActions.ChangeProposed, Target(change),
+            $"{What(change)} via {change.PipelineName}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves", ct: ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        await notifier.PublishChangeAsync(change.Id, ct);
+        return (await GetAsync(change.Id, ct))!;
+    }
+
+    /// <summary>The plan, risk and approvals a proposal would get, without saving anything: shown before submitting.</summary>
+    public async Task<ChangeDetail> PreviewAsync(ChangeProposal proposal, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = new Change
+        {
+            Title = (proposal.Title ?? "").Trim(),
+            Reason = (proposal.Reason ?? "").Trim(),
+            RollbackPlan = (proposal.RollbackPlan ?? "").Trim(),
+            RequestedBy = actor,
+            PipelineName = (proposal.Pipeline ?? "").Trim(),
+            CreatedAt = time.GetUtcNow(),
+        };
+        await DescribeAsync(db, change, proposal, ct);
+        return ChangeDetails.Build(change, [], []);
+    }
+
+    /// <summary>What the proposal form offers: components with their versions (newest first) and pipelines.</summary>
+    public async Task<ProposalChoices> ChoicesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var components = await db.Components.AsNoTracking().OrderBy(c => c.Name)
+            .Select(c => new ComponentChoice(c.Name, c.Versions.OrderByDescending(v => v.CreatedAt).Select(v => v.Version).ToList()))
+            .ToListAsync(ct);
+        var pipelines = await db.Pipelines.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
+        return new ProposalChoices(components, pipelines);
+    }
+
+    /// <summary>Approve or reject. The last approval freezes the plan and starts the rollout.</summary>
+    public async Task<ChangeDetail> ReviewAsync(long id, ReviewRequest request, string actor, string role, CancellationToken ct = default)
+    {
+        var decision = request.Decision?.Trim().ToLowerInvariant() switch
+        {
+            "approve" => ApprovalDecision.Approve,
+            "reject" => ApprovalDecision.Reject,
+            _ => throw new ValidationFailedException(["decision must be \"approve\" or \"reject\"."]),
+        };
+        var comment = (request.Comment ?? "").Trim();
+        if (decision == ApprovalDecision.Reject && comment.Length == 0)
+            throw new ValidationFailedException(["Say why you reject the change, so the requester can act on it."]);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await LoadAsync(db, id, ct);
+        if (!Roles.Satisfies(role, ApprovalPolicy.ApproverRole))
+            throw new ForbiddenException($"Reviewing changes needs the {ApprovalPolicy.ApproverRole} role.");
+        if (ApprovalPolicy.Refusal(change, actor, role, decision) is { } refusal) throw new ConflictException(refusal);
+
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        change.Approvals.Add(new Approval { Approver = actor, Decision = decision, Comment = comment, Revision = change.Revision, At = now });
+        change.UpdatedAt = now;
+        var started = false;
+        if (decision == ApprovalDecision.Reject)
+        {
+            change.Status = ChangeLifecycle.After(change.Status, ChangeAction.Reject);
+            change.StatusReason = $"Rejected by {actor}: {comment}";
+            change.FinishedAt = now;
+            await audit.AppendAsync(db, actor, AuditActions.ChangeRejected, Target(change), comment, ct: ct);
+        }
+        else
+        {
+            await audit.AppendAsync(db, actor, AuditActions.ChangeApprovalGiven, Target(change),
+                $"approval {ApprovalPolicy.Count(change)} of {change.RequiredApprovals} for revision {change.Revision}" + (comment.Length > 0 ? $": {comment}" : ""), ct: ct);
+            if (ApprovalPolicy.IsSatisfied(change))
+            {
+                await FreezeAndStartAsync(db, change, now, ct);
+                await audit.AppendAsync(db, actor, AuditActions.ChangeApproved, Target(change),
+                    $"plan frozen: {string.Join(" → ", change.Plan.Waves.Select(w => $"{w.Name} ({w.Clusters.Count})"))}; rollout started", ct: ct);
+                started = true;
+            }
+        }
+        await SaveRacingAsync(db, ct);
+        await tx.CommitAsync(ct);
+        if (started) rollouts.Start(change.Id);
+        await notifier.PublishChangeAsync(change.Id, ct);
+        return (await GetAsync(id, ct))!;
+    }
+
+    public Task<ChangeDetail> PauseAsync(long id, string actor, string? reason, CancellationToken ct = default) =>
+        ActAsync(id, ChangeAction.Pause, actor, reason, ct);
+
+    public Task<ChangeDetail> ResumeAsync(long id, string actor, string? reason, CancellationToken ct = default) =>
+        ActAsync(id, ChangeAction.Resume, actor, reason, ct);
+
+    public Task<ChangeDetail> AbortAsync(long id, string actor, string? reason, CancellationToken ct = default) =>
+        ActAsync(id, ChangeAction.Abort, actor, reason, ct);
+
+    public Task<ChangeDetail> RollbackAsync(long id, string actor, string? reason, CancellationToken ct = default) =>
+        ActAsync(id, ChangeAction.Rollback, actor, reason, ct);
+
+    private async Task<ChangeDetail> ActAsync(long id, ChangeAction action, string actor, string? reason, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await LoadAsync(db, id, ct);
+        if (ChangeLifecycle.Refusal(change.Status, action, change.RollingBack) is { } refusal) throw new ConflictException(refusal);
+        var now = time.GetUtcNow();
+        var why = string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";
+        var run = false;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        switch (action)
+        {
+            case ChangeAction.Pause:
+                change.Status = ChangeStatus.Paused;
+                change.StatusReason = $"Paused by {actor}{why}";
+                await audit.AppendAsync(db, actor, AuditActions.ChangePaused, Target(change), reason ?? "", ct: ct);
+                break;
+            case ChangeAction.Resume:
+                // Retry what failed in the wave that stopped; the rest carries on where it was.
+                var wave = await db.RolloutWaves.Where(w => w.ChangeId == id && w.Phase == RolloutPhase.Forward && w.Status != WaveStatus.Succeeded)
+                    .OrderBy(w => w.Index).Select(w => (int?)w.Index).FirstOrDefaultAsync(ct);
+                var retried = await db.RolloutSteps
+                    .Where(s => s.ChangeId == id && s.Phase == RolloutPhase.Forward && s.Wave == wave && s.Status == StepStatus.Failed)
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Pending).SetProperty(s => s.Error, (string?)null), ct);
+                change.Status = ChangeStatus.Running;
+                change.StatusReason = null;
+                await audit.AppendAsync(db, actor, AuditActions.ChangeResumed, Target(change), $"{retried} failed clusters retried{why}", ct: ct);
+                run = true;
+                break;
+            case ChangeAction.Abort:
+                change.Status = ChangeStatus.Aborted;
+                change.StatusReason = $"Aborted by {actor}{why}";
+                change.FinishedAt = now;
+                await db.RolloutSteps.Where(s => s.ChangeId == id && s.Status == StepStatus.Pending)
+                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Skipped), ct);
+                await db.RolloutWaves.Where(w => w.ChangeId == id && w.Status == WaveStatus.Pending)
+                    .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WaveStatus.Skipped), ct);
+                await audit.AppendAsync(db, actor, AuditActions.ChangeAborted, Target(change), reason ?? "", ct: ct);
+                break;
+            case ChangeAction.Rollback:
+                var touched = await PlanRollbackAsync(db, change, ct);
+                change.Status = ChangeStatus.Running;
+                change.RollingBack = true;
+                change.StatusReason = $"Rolling back, asked by {actor}{why}";
+                change.FinishedAt = null;
+                await audit.AppendAsync(db, actor, AuditActions.ChangeRollbackStarted, Target(change),
+                    $"{touched} touched clusters, most recent first{why}", ct: ct);
+                run = true;
+                break;
+        }
+        change.UpdatedAt = now;
+        await SaveRacingAsync(db, ct);
+        await tx.CommitAsync(ct);
+        if (run) rollouts.Start(id);
+        await notifier.PublishChangeAsync(id, ct);
+        return (await GetAsync(id, ct))!;
+    }
+
+    public async Task<IReadOnlyList<ChangeSummary>> ListAsync(ChangeStatus? status = null, int limit = 200, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Changes.AsNoTracking().Include(c => c.Approvals).AsQueryable();
+        if (status is { } s) query = query.Where(c => c.Status == s);
+        var changes = await query.OrderByDescending(c => c.UpdatedAt).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
+        var ids = changes.Select(c => c.Id).ToList();
+        var progress = await db.RolloutSteps.Where(r => ids.Contains(r.ChangeId) && r.Phase == RolloutPhase.Forward)
+            .GroupBy(r => r.ChangeId)
+            .Select(g => new { g.Key, Done = g.Count(r => r.Status == StepStatus.Succeeded), Total = g.Count() })
+            .ToDictionaryAsync(g => g.Key, ct);
+        return changes.Select(c => new ChangeSummary(
+            c.Id, c.Title, ChangeViewText.Of(c.Status), ChangeViewText.Of(c.RiskLevel), c.RequestedBy, What(c), c.PipelineName,
+            ApprovalPolicy.Count(c), c.RequiredApprovals,
+            progress.TryGetValue(c.Id, out var p) ? p.Done : 0,
+            progress.TryGetValue(c.Id, out p) ? p.Total : c.Plan.Waves.Sum(w => w.Clusters.Count),
+            c.CreatedAt, c.UpdatedAt, c.StatusReason)).ToList();
+    }
+
+    /// <summary>Changes awaiting a review that <paramref name="user"/> may give (the approval inbox).</summary>
+    public async Task<IReadOnlyList<ChangeSummary>> InboxAsync(string user, CancellationToken ct = default) =>
+        (await ListAsync(ChangeStatus.PendingApproval, 500, ct))
+        .Where(c => !string.Equals(c.RequestedBy, user, StringComparison.OrdinalIgnoreCase))
+        .ToList();
+
+    public async Task<int> InboxCountAsync(string user, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var lower = user.ToLowerInvariant();
+        return await db.Changes.CountAsync(c => c.Status == ChangeStatus.PendingApproval && c.RequestedBy.ToLower() != lower
+            && !c.Approvals.Any(a => a.Revision == c.Revision && a.Approver.ToLower() == lower), ct);
+    }
+
+    public async Task<ChangeDetail?> GetAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await db.Changes.AsNoTracking().Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (change is null) return null;
+        var waves = await db.RolloutWaves.AsNoTracking().Where(w => w.ChangeId == id).ToListAsync(ct);
+        var steps = await db.RolloutSteps.AsNoTracking().Where(s => s.ChangeId == id).ToListAsync(ct);
+        return ChangeDetails.Build(change, waves, steps);
+    }
+
+    /// <summary>Fills in what, where and risk from the proposal; throws with every problem a person must fix.</summary>
+    private static async Task DescribeAsync(PortalDbContext db, Change change, ChangeProposal proposal, CancellationToken ct)
+    {
+        var errors = new List<string>();
+        if (change.Title.Length == 0) errors.Add("A title is required.");
+        if (change.Title.Length > MaxTitleLength) errors.Add($"The title is longer than {MaxTitleLength} characters.");
+        if (change.Reason.Length == 0) errors.Add("Say why the change is needed (reason).");
+
+        var componentName = proposal.Component?.Trim();
+        var manifests = proposal.Manifests;
+        if (!string.IsNullOrEmpty(componentName))
+        {
+            var component = await db.Components.AsNoTracking().SingleOrDefaultAsync(c => c.Name == componentName, ct);
+            var version = component is null ? null
+                : await db.ComponentVersions.AsNoTracking().SingleOrDefaultAsync(v => v.ComponentId == component.Id && v.Version == (proposal.Version ?? "").Trim(), ct);
+            if (component is null) errors.Add($"No component named '{componentName}'.");
+            else if (version is null) errors.Add($"Component '{componentName}' has no version '{proposal.Version}'.");
+            else
+            {
+                change.ComponentId = component.Id;
+                change.ComponentName = component.Name;
+                change.VersionId = version.Id;
+                change.Version = version.Version;
+                change.Namespace = component.Namespace;
+            }
+        }
+        else if (!string.IsNullOrWhiteSpace(manifests))
+        {
+            try
+            {
+                Manifests.Parse(manifests);
+                change.Manifests = manifests;
+                change.Namespace = string.IsNullOrWhiteSpace(proposal.Namespace) ? "default" : proposal.Namespace.Trim();
+            }
+            catch (ManifestException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+        else
+        {
+            errors.Add("Say what to apply: a component and version, or manifests.");
+        }
+
+        var pipeline = change.PipelineName.Length == 0 ? null : await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == change.PipelineName, ct);
+        if (change.PipelineName.Length == 0) errors.Add("Choose a pipeline.");
+        else if (pipeline is null) errors.Add($"No pipeline named '{change.PipelineName}'.");
+        if (errors.Count > 0) throw new ValidationFailedException(errors);
+
+        var fleet = await db.Clusters.AsNoTracking()
+            .Select(c => new ClusterFacts(c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels))
+            .ToListAsync(ct);
+        try
+        {
+            change.Plan = PipelineRules.Plan(pipeline!, fleet);
+        }
+        catch (PipelineException e)
+        {
+            throw new ValidationFailedException(e.Problems.Select(p => $"Pipeline '{pipeline!.Name}': {p}").ToList());
+        }
+        if (change.Plan.Waves.Sum(w => w.Clusters.Count) == 0)
+            throw new ValidationFailedException([$"Pipeline '{pipeline!.Name}' selects no registered cluster, so there is nothing to roll out."]);
+        change.PipelineId = pipeline!.Id;
+        await PinPreviousVersionsAsync(db, change, ct);
+        change.RiskLevel = ApprovalPolicy.RiskOf(change.Plan);
+        change.RequiredApprovals = ApprovalPolicy.RequiredApprovals(change.RiskLevel);
+    }
+
+    /// <summary>What each planned cluster runs now: the version a rollback restores.</summary>
+    private static async Task PinPreviousVersionsAsync(PortalDbContext db, Change change, CancellationToken ct)
+    {
+        var releases = change.ComponentId is { } componentId
+            ? await db.ClusterReleases.AsNoTracking().Where(r => r.ComponentId == componentId).ToDictionaryAsync(r => r.ClusterId, ct)
+            : [];
+        foreach (var cluster in change.Plan.Waves.SelectMany(w => w.Clusters))
+        {
+            releases.TryGetValue(cluster.ClusterId, out var release);
+            cluster.PreviousVersionId = release?.VersionId;
+            cluster.PreviousVersion = release?.Version;
+        }
+    }
+
+    private async Task FreezeAndStartAsync(PortalDbContext db, Change change, DateTimeOffset now, CancellationToken ct)
+    {
+        await PinPreviousVersionsAsync(db, change, ct);
+        // A fresh instance so EF sees the jsonb value changed.
+        change.Plan = new ChangePlan { Waves = change.Plan.Waves, Unplanned = change.Plan.Unplanned };
+        change.PlanFrozenAt = now;
+        change.Status = ChangeLifecycle.After(ChangeLifecycle.After(change.Status, ChangeAction.Approve), ChangeAction.Start);
+        change.StartedAt = now;
+        change.StatusReason = null;
+        for (var w = 0; w < change.Plan.Waves.Count; w++)
+        {
+            var wave = change.Plan.Waves[w];
+            db.RolloutWaves.Add(new RolloutWave { ChangeId = change.Id, Phase = RolloutPhase.Forward, Index = w, Name = wave.Name });
+            for (var p = 0; p < wave.Clusters.Count; p++)
+                db.RolloutSteps.Add(new RolloutStep
+                {
+                    ChangeId = change.Id, Phase = RolloutPhase.Forward, Wave = w, Position = p,
+                    ClusterId = wave.Clusters[p].ClusterId, ClusterName = wave.Clusters[p].Name,
+                });
+        }
+    }
+
+    /// <summary>One rollback wave over every cluster the rollout touched, most recently touched first.</summary>
+    private static async Task<int> PlanRollbackAsync(PortalDbContext db, Change change, CancellationToken ct)
+    {
+        // Clusters still waiting will never be touched now.
+        await db.RolloutSteps.Where(s => s.ChangeId == change.Id && s.Phase == RolloutPhase.Forward && s.Status == StepStatus.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Skipped), ct);
+        await db.RolloutWaves.Where(w => w.ChangeId == change.Id && w.Phase == RolloutPhase.Forward && w.Status == WaveStatus.Pending)
+            .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WaveStatus.Skipped), ct);
+        var touched = await db.RolloutSteps.AsNoTracking()
+            .Where(s => s.ChangeId == change.Id && s.Phase == RolloutPhase.Forward && s.StartedAt != null)
+            .OrderByDescending(s => s.AppliedAt ?? s.StartedAt).ThenByDescending(s => s.Id)
+            .ToListAsync(ct);
+        db.RolloutWaves.Add(new RolloutWave { ChangeId = change.Id, Phase = RolloutPhase.Rollback, Index = 0, Name = "rollback" });
+        for (var p = 0; p < touched.Count; p++)
+            db.RolloutSteps.Add(new RolloutStep
+            {
+                ChangeId = change.Id, Phase = RolloutPhase.Rollback, Wave = 0, Position = p,
+                ClusterId = touched[p].ClusterId, ClusterName = touched[p].ClusterName,
+            });
+        return touched.Count;
+    }
+
+    private static async Task<Change> LoadAsync(PortalDbContext db, long id, CancellationToken ct) =>
+        await db.Changes.Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct)
+        ?? throw new NotFoundException($"No change #{id}.");
+
+    private static async Task SaveRacingAsync(PortalDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is DbUpdateConcurrencyException || e.InnerException is Npgsql.PostgresException { SqlState: "23505" })
+        {
+            throw new ConflictException("Someone else acted on this change at the same moment; reload it and try again.");
+        }
+    }
+
+    internal static string Target(Change change) => $"change/{change.Id}";
+
+    internal static string What(Change change) =>
+        change.ComponentName is { } component ? $"{component} {change.Version}" : "ad-hoc manifests";
+}

@@ -1,0 +1,18 @@
+using Hangfire;
+
+namespace AsiOpsPortal.Web.Changes;
+
+/// <summary>Hangfire's entry point: safe to run twice, since the runner takes the change's lock and steps only move forward.</summary>
+public sealed class RolloutJob(RolloutRunner runner)
+{
+    // No Hangfire retry: a rollout that stops unexpectedly is picked up again by the watchdog, which knows whether
+    // another worker still drives it.
+    [AutomaticRetry(Attempts = 0)]
+    public Task RunAsync(long changeId, CancellationToken ct) => runner.RunAsync(changeId, ct);
+}
+
+/// <summary>Wakes a rollout up by enqueueing its job; the only place that knows rollouts run on Hangfire.</summary>
+public sealed class RolloutScheduler(IBackgroundJobClient jobs)
+{
+    public void Start(long changeId) => jobs.Enqueue<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None));
+}

@@ -1,0 +1,157 @@
+extern alias fleetsim;
+
+using System.Diagnostics;
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Catalog;
+using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Tests.Shared.Hosting;
+using AsiOpsPortal.Web.Changes;
+using fleetsim::AsiOpsPortal.FleetSim;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace AsiOpsPortal.Benchmarks;
+
+/// <summary>
+/// A whole rollout on Hangfire workers against FleetSim, from the last approval to Succeeded, against its ideal critical
+/// path: Σ over waves of (rounds × FleetSim's fixed convergence delay + soak), where a wave of N clusters at
+/// concurrency C needs ⌈N / C⌉ rounds. Everything above that is the portal's overhead (job pickup, polls, bookkeeping).
+/// </summary>
+public sealed class RolloutScenario(string name, string description, RolloutScenario.Size full, RolloutScenario.Size smoke) : IScenario
+{
+    public sealed record Size(int Clusters, int Waves, int Concurrency, TimeSpan Convergence, int SoakSeconds);
+
+    public static readonly RolloutScenario Overhead = new("rollout-overhead",
+        "100 FleetSim clusters, 5 waves, fixed convergence and soak: wall time / ideal critical path, job pickup p95",
+        new Size(100, 5, 20, TimeSpan.FromSeconds(3), 3), new Size(6, 2, 3, TimeSpan.FromMilliseconds(300), 0));
+
+    public static readonly RolloutScenario Thousand = new("rollout-1000",
+        "1,000 FleetSim clusters, 10 waves, maxConcurrency 50: wall time / ideal critical path, peak memory",
+        new Size(1_000, 10, 50, TimeSpan.FromSeconds(3), 0), new Size(10, 2, 5, TimeSpan.FromMilliseconds(300), 0));
+
+    public string Name => name;
+    public string Description => description;
+
+    // Tuned as an operator would for fast waves: the rollout polls convergence every 200 ms (default 1 s).
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["Portal:RolloutPollInterval"] = "00:00:00.200",
+        ["Portal:QueuePollInterval"] = "00:00:00.200",
+        ["Portal:InventorySyncCron"] = "0 0 31 2 *",
+    };
+
+    public async Task RunAsync(Scale scale, Figures figures)
+    {
+        var size = scale == Scale.Full ? full : smoke;
+        Figures.Note($"{Name}: FleetSim with {size.Clusters:N0} light clusters, convergence {size.Convergence.TotalSeconds:0.#} s");
+        await using var fleet = await FleetSimulator.StartAsync(new FleetSimOptions
+        {
+            Port = 0, Fleet = "light", LightClusters = size.Clusters, LightNodesPerCluster = 3, ConvergenceDelay = size.Convergence,
+        });
+        await using var portal = await PortalFactory.CreateAsync($"bench {Name}", Settings);
+        await BenchFleet.RegisterAsync(fleet, portal);
+        var waves = await PrepareAsync(portal, fleet, size);
+
+        var changes = portal.Services.GetRequiredService<ChangeService>();
+        var proposed = await changes.ProposeAsync(new ChangeProposal("bench rollout", "benchmark", "none", "bench-web", "1.0", "bench"), "alice");
+        // Every approval but the last, then time from the last one (which starts the rollout) to the end.
+        string[] approvers = ["bob", "carol"];
+        for (var i = 0; i < proposed.RequiredApprovals - 1; i++)
+            await changes.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), approvers[i], Roles.Sre);
+        using var memory = new WorkingSetSampler();
+        var watch = Stopwatch.StartNew();
+        var approvedAt = DateTimeOffset.UtcNow;
+        await changes.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), approvers[proposed.RequiredApprovals - 1], Roles.Sre);
+        Figures.Note($"{Name}: rollout running");
+        ChangeDetail done;
+        while (true)
+        {
+            done = (await changes.GetAsync(proposed.Id))!;
+            if (ChangeLifecycle.IsEnded(Enum.Parse<ChangeStatus>(done.Status)) || done.Status == nameof(ChangeStatus.Paused)) break;
+            await Task.Delay(50);
+        }
+        var wall = watch.Elapsed;
+        if (done.Status != nameof(ChangeStatus.Succeeded))
+            throw new InvalidOperationException($"The rollout ended {done.Status}: {done.StatusReason}");
+
+        var ideal = TimeSpan.FromTicks(waves.Sum(w => (long)Math.Ceiling(w / (double)size.Concurrency) * size.Convergence.Ticks)
+            + TimeSpan.FromSeconds(size.SoakSeconds).Ticks * waves.Count);
+        var firstStart = done.Waves[0].StartedAt!.Value;
+        var pickups = await PickupLatenciesAsync(portal.Db.ConnectionString);
+
+        figures.Add("wall", wall.TotalSeconds, "s");
+        figures.Add("ideal", ideal.TotalSeconds, "s");
+        figures.Add("wall_over_ideal", wall / ideal, "ratio", Name == "rollout-overhead" ? "<= 1.05" : Figures.NoGoal);
+        figures.Add("approval_to_first_wave", (firstStart - approvedAt).TotalMilliseconds, "ms");
+        figures.Add("job_pickup_p95", Percentile(pickups, 95), "ms");
+        figures.Add("jobs", pickups.Count, "count");
+        figures.Add("peak_working_set", memory.Stop() / 1048576.0, "MB");
+    }
+
+    /// <summary>The component and a pipeline of equal waves over every cluster, in name order; returns the wave sizes.</summary>
+    private static async Task<List<int>> PrepareAsync(PortalFactory portal, FleetSimulator fleet, Size size)
+    {
+        var names = fleet.Clusters.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+        var perWave = (int)Math.Ceiling(names.Count / (double)size.Waves);
+        var waves = names.Chunk(perWave).Select((chunk, i) => new WaveSpec
+        {
+            Name = $"wave-{i + 1}", Clusters = [.. chunk], MaxConcurrency = size.Concurrency, MinSuccessSeconds = size.SoakSeconds,
+            ProgressDeadlineSeconds = 120, MaxFailures = "0",
+        }).ToList();
+        await using var db = portal.Db.CreateContext();
+        var component = new Component { Name = "bench-web", Namespace = "default", CreatedAt = DateTimeOffset.UtcNow };
+        db.Components.Add(component);
+        db.ComponentVersions.Add(new ComponentVersion
+        {
+            ComponentId = component.Id, Version = "1.0", CreatedAt = DateTimeOffset.UtcNow,
+            Manifests = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: bench-web
+                spec:
+                  replicas: 2
+                  selector:
+                    matchLabels: {app: bench-web}
+                  template:
+                    metadata:
+                      labels: {app: bench-web}
+                    spec:
+                      containers:
+                        - name: web
+                          image: nginx:1.27
+                """,
+        });
+        db.Pipelines.Add(new Pipeline { Name = "bench", Waves = waves, UpdatedAt = DateTimeOffset.UtcNow });
+        await db.SaveChangesAsync();
+        return waves.Select(w => w.Clusters.Count).ToList();
+    }
+
+    /// <summary>Enqueued → Processing of every rollout job, from Hangfire's own state history.</summary>
+    private static async Task<List<double>> PickupLatenciesAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT EXTRACT(EPOCH FROM (p.createdat - e.createdat)) * 1000
+            FROM hangfire.job j
+            JOIN LATERAL (SELECT max(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Enqueued') e ON true
+            JOIN LATERAL (SELECT min(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Processing') p ON true
+            WHERE j.invocationdata LIKE '%RolloutJob%' AND p.createdat IS NOT NULL
+            """, connection);
+        var latencies = new List<double>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) latencies.Add(Convert.ToDouble(reader.GetValue(0)));
+        return latencies;
+    }
+
+    private static double Percentile(List<double> samples, double p)
+    {
+        if (samples.Count == 0) return double.NaN;
+        var sorted = samples.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+}

@@ -1,0 +1,142 @@
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Catalog;
+using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Changes;
+using AsiOpsPortal.Web.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using ChangePage = AsiOpsPortal.Web.Changes.Pages.ChangePage;
+using static AsiOpsPortal.Web.Tests.Support.PortalTestContext;
+
+namespace AsiOpsPortal.Web.Tests.Changes;
+
+public sealed class ChangePageTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = PortalTestContext.WaitTimeout;
+    private PortalTestContext _portal = null!;
+    private long _changeId;
+
+    private ChangeService Changes => _portal.Bunit.Services.GetRequiredService<ChangeService>();
+
+    public async Task InitializeAsync()
+    {
+        _portal = await PortalTestContext.CreateAsync(nameof(ChangePageTests));
+        await _portal.SeedAsync(
+            new SeedCluster("test-hz-01", "test", "cn-hangzhou", Tier: 3),
+            new SeedCluster("test-hz-02", "test", "cn-hangzhou", Tier: 3),
+            new SeedCluster("test-sh-01", "test", "cn-shanghai", Tier: 3));
+        await using (var db = _portal.Db.CreateContext())
+        {
+            var component = new Component { Name = "web", Namespace = "web", CreatedAt = DateTimeOffset.UtcNow };
+            db.Components.Add(component);
+            db.ComponentVersions.Add(new ComponentVersion
+            {
+                ComponentId = component.Id, Version = "1.27", CreatedAt = DateTimeOffset.UtcNow,
+                Manifests = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n",
+            });
+            db.Pipelines.Add(new Pipeline
+            {
+                Name = "standard", UpdatedAt = DateTimeOffset.UtcNow,
+                Waves =
+                [
+                    new WaveSpec { Name = "canary", Clusters = ["test-hz-01"], Canary = true },
+                    new WaveSpec { Name = "rest", Clusters = ["test-hz-02", "test-sh-01"], MaxConcurrency = 2, MaxFailures = "1" },
+                ],
+            });
+            await db.SaveChangesAsync();
+        }
+        _changeId = (await Changes.ProposeAsync(new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "standard"), "alice")).Id;
+    }
+
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    private IRenderedComponent<ChangePage> RenderPage()
+    {
+        var cut = _portal.Render<ChangePage>(p => p.Add(x => x.Id, _changeId));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=change-title]")), Timeout);
+        return cut;
+    }
+
+    [Fact]
+    public void ChangePage_ShowsTheExactPlanBeforeApproval()
+    {
+        var cut = RenderPage();
+
+        var waves = cut.FindAll("[data-testid=wave]");
+        Assert.Equal(["canary", "rest"], waves.Select(w => w.GetAttribute("data-wave")));
+        Assert.Equal(["test-hz-01"], waves[0].QuerySelectorAll("[data-testid=step-chip]").Select(c => c.GetAttribute("data-cluster")));
+        Assert.Equal(["test-hz-02", "test-sh-01"], waves[1].QuerySelectorAll("[data-testid=step-chip]").Select(c => c.GetAttribute("data-cluster")));
+        Assert.Contains("web 1.27", cut.Find("[data-testid=change-what]").TextContent);
+        Assert.Contains("Pending approval", cut.Find("[data-testid=change-status]").TextContent);
+    }
+
+    [Fact]
+    public void ChangePage_LetsAnSreApprove_AndStartsTheRollout()
+    {
+        var cut = RenderPage();
+
+        cut.Click("[data-testid=approve]");
+
+        cut.WaitForAssertion(() => Assert.Contains("Running", cut.Find("[data-testid=change-status]").TextContent), Timeout);
+        Assert.Contains(_portal.Jobs.Jobs, j => j.Type == typeof(RolloutJob));
+        Assert.Contains("bob approve", cut.Find("[data-testid=approvals]").TextContent);
+        // Running: an SRE may pause, roll back or abort, but not resume.
+        Assert.NotEmpty(cut.FindAll("[data-testid=pause]"));
+        Assert.Empty(cut.FindAll("[data-testid=resume]"));
+    }
+
+    [Fact]
+    public void ChangePage_TellsTheRequesterSomeoneElseMustReview()
+    {
+        _portal.SignIn("alice", Roles.Developer);
+
+        var cut = RenderPage();
+
+        Assert.Empty(cut.FindAll("[data-testid=approve]"));
+        Assert.Contains("Reviewing changes needs the SRE role", cut.Find("[data-testid=review-refusal]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=change-actions] button"));
+    }
+
+    [Fact]
+    public async Task ChangePage_ShowsEachClustersStateAndError_WhileRollingOut()
+    {
+        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await using (var db = _portal.Db.CreateContext())
+        {
+            var now = DateTimeOffset.UtcNow;
+            await db.RolloutWaves.Where(w => w.ChangeId == _changeId && w.Index == 0)
+                .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WaveStatus.Succeeded));
+            await db.RolloutWaves.Where(w => w.ChangeId == _changeId && w.Index == 1)
+                .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WaveStatus.Running));
+            await db.RolloutSteps.Where(s => s.ChangeId == _changeId && s.ClusterName == "test-hz-01")
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Succeeded).SetProperty(s => s.StartedAt, now.AddSeconds(-4)).SetProperty(s => s.FinishedAt, now));
+            await db.RolloutSteps.Where(s => s.ChangeId == _changeId && s.ClusterName == "test-hz-02")
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Failed).SetProperty(s => s.Error, "did not converge within 600 s (Deployment web: 0/2 available)"));
+            await db.RolloutSteps.Where(s => s.ChangeId == _changeId && s.ClusterName == "test-sh-01")
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Converging).SetProperty(s => s.StartedAt, now));
+        }
+
+        var cut = RenderPage();
+
+        var chips = cut.FindAll("[data-testid=step-chip]").ToDictionary(c => c.GetAttribute("data-cluster")!, c => c.GetAttribute("data-status"));
+        Assert.Equal("Succeeded", chips["test-hz-01"]);
+        Assert.Equal("Failed", chips["test-hz-02"]);
+        Assert.Equal("Converging", chips["test-sh-01"]);
+        Assert.Contains("4 s", cut.Find("[data-cluster=test-hz-01]").TextContent);
+        Assert.Contains("test-hz-02: did not converge", cut.Find("[data-testid=step-error]").TextContent.Replace("\n", " "));
+        Assert.Equal(["Succeeded", "Running"], cut.FindAll("[data-testid=wave]").Select(w => w.GetAttribute("data-status")));
+    }
+
+    [Fact]
+    public void ChangePage_OffersNoActionsToAViewer()
+    {
+        _portal.SignIn("dave", Roles.Viewer);
+
+        var cut = RenderPage();
+
+        Assert.Empty(cut.FindAll("[data-testid=change-actions] button"));
+        Assert.Empty(cut.FindAll("[data-testid=approve]"));
+    }
+}
