@@ -1,4 +1,6 @@
+using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Rollouts;
 
 namespace AsiOpsPortal.Kubernetes;
 
@@ -14,7 +16,20 @@ public interface IClusterClient
     /// <summary>One page of nodes; pass the returned token back for the next page, null when done.</summary>
     Task<NodePage> ListNodesAsync(ClusterTarget target, int limit, string? continueToken, CancellationToken ct);
 
-    /// <summary>Drops what is cached for a cluster (its connection, its rate limiter): after removal or a failed registration.</summary>
+    /// <summary>
+    /// Server-side apply of each object in the given order (field manager given, force = true), adding the given
+    /// annotations to each object's metadata. Stops at the first failure with a <see cref="ClusterCallException"/>
+    /// whose message names the object and says what the API server said (409 conflict, 422 invalid, unknown kind, ...).
+    /// </summary>
+    Task ApplyAsync(ClusterTarget target, IReadOnlyList<ManifestObject> objects, string fieldManager, IReadOnlyDictionary<string, string> annotations, CancellationToken ct);
+
+    /// <summary>The object as the cluster has it now, or null when it does not exist (or its kind is not served).</summary>
+    Task<LiveObject?> GetObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct);
+
+    /// <summary>Deletes the object (its dependents are collected in the background); an object that is already gone is fine.</summary>
+    Task DeleteObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct);
+
+    /// <summary>Drops what is cached for a cluster (its connection, its rate limiter, what it serves): after removal or a failed registration.</summary>
     void Forget(Guid clusterId);
 }
 

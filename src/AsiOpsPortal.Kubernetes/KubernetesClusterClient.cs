@@ -5,8 +5,11 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Threading.RateLimiting;
+using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Rollouts;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -21,6 +24,7 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
 
     private readonly ConcurrentDictionary<Guid, Entry> _clients = new();
     private readonly ConcurrentDictionary<Guid, TokenBucketRateLimiter> _limiters = new();
+    private readonly ConcurrentDictionary<Guid, ServedResources> _served = new();
     private readonly ClusterClientOptions _options = options.Value;
 
     public Task<ClusterProbe> ProbeAsync(ClusterTarget target, CancellationToken ct) => CallAsync(target, ct, async client =>
@@ -36,11 +40,108 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         return new NodePage(list.Items.Select(ToNode).ToList(), string.IsNullOrEmpty(list.Metadata?.ContinueProperty) ? null : list.Metadata.ContinueProperty);
     });
 
+    public async Task ApplyAsync(ClusterTarget target, IReadOnlyList<ManifestObject> objects, string fieldManager,
+        IReadOnlyDictionary<string, string> annotations, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fieldManager);
+        foreach (var manifest in objects)
+        {
+            var obj = manifest.WithAnnotations(annotations);
+            var doing = $"applying {obj.Ref}";
+            await CallAsync(target, ct, doing, async client =>
+            {
+                var resource = await ResourceForAsync(client, target, obj.Ref, ct)
+                    ?? throw new ClusterCallException(ClusterFailure.UnknownKind,
+                        $"{target.Name}: the cluster does not serve kind {obj.Kind} in apiVersion {obj.ApiVersion} — is its CRD installed? ({obj.Ref} and the objects after it were not applied.)");
+                var patch = new V1Patch(obj.Json, V1Patch.PatchType.ApplyPatch);
+                if (resource.Namespaced)
+                {
+                    await client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, NamespaceOf(target, obj.Ref, doing),
+                        resource.Plural, obj.Name, fieldManager: fieldManager, force: true, cancellationToken: ct);
+                }
+                else
+                {
+                    await client.CustomObjects.PatchClusterCustomObjectAsync(patch, resource.Group, resource.Version, resource.Plural, obj.Name,
+                        fieldManager: fieldManager, force: true, cancellationToken: ct);
+                }
+            });
+        }
+    }
+
+    public Task<LiveObject?> GetObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct) => CallAsync(target, ct, $"reading {obj}", async client =>
+    {
+        // A kind the cluster does not serve has no objects.
+        if (await ResourceForAsync(client, target, obj, ct) is not { } resource) return null;
+        try
+        {
+            var found = resource.Namespaced
+                ? await client.CustomObjects.GetNamespacedCustomObjectAsync(resource.Group, resource.Version, NamespaceOf(target, obj, $"reading {obj}"), resource.Plural, obj.Name, ct)
+                : await client.CustomObjects.GetClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural, obj.Name, ct);
+            return LiveObject.FromJson(found is JsonElement json ? json.GetRawText() : KubernetesJson.Serialize(found));
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return (LiveObject?)null;
+        }
+    });
+
+    public Task DeleteObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct) => CallAsync(target, ct, $"deleting {obj}", async client =>
+    {
+        if (await ResourceForAsync(client, target, obj, ct) is not { } resource) return;
+        // Background is kubectl's default: the object goes now, its ReplicaSets and pods are collected after.
+        var options = new V1DeleteOptions { PropagationPolicy = "Background" };
+        try
+        {
+            if (resource.Namespaced)
+            {
+                await client.CustomObjects.DeleteNamespacedCustomObjectAsync(resource.Group, resource.Version, NamespaceOf(target, obj, $"deleting {obj}"),
+                    resource.Plural, obj.Name, options, cancellationToken: ct);
+            }
+            else
+            {
+                await client.CustomObjects.DeleteClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural, obj.Name, options, cancellationToken: ct);
+            }
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+    });
+
     public void Forget(Guid clusterId)
     {
         if (_clients.TryRemove(clusterId, out var entry)) entry.Client.Dispose();
         if (_limiters.TryRemove(clusterId, out var limiter)) limiter.Dispose();
+        _served.TryRemove(clusterId, out _);
     }
+
+    /// <summary>The REST resource serving the object's kind, from discovery; null when the cluster does not serve it.</summary>
+    private async Task<ServedResource?> ResourceForAsync(k8s.Kubernetes client, ClusterTarget target, ObjectRef obj, CancellationToken ct)
+    {
+        var served = _served.GetOrAdd(target.ClusterId, _ => new ServedResources());
+        if (served.Find(obj.ApiVersion, obj.Kind) is { } known) return known;
+        if (ServedResources.Split(obj.ApiVersion) is not { } groupVersion) return null;
+        var (group, version) = groupVersion;
+
+        V1APIResourceList list;
+        try
+        {
+            list = await client.CustomObjects.GetAPIResourcesAsync(group, version, ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        var kinds = (list.Resources ?? [])
+            .Where(r => !r.Name.Contains('/')) // subresources such as deployments/scale share their parent's kind
+            .GroupBy(r => r.Kind, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new ServedResource(group, version, g.First().Name, g.First().Namespaced), StringComparer.Ordinal);
+        served.Remember(obj.ApiVersion, kinds);
+        return kinds.GetValueOrDefault(obj.Kind);
+    }
+
+    private static string NamespaceOf(ClusterTarget target, ObjectRef obj, string doing) =>
+        obj.Namespace ?? throw new ClusterCallException(ClusterFailure.Invalid,
+            $"{target.Name}: {doing}: {obj.Kind} is a namespaced kind, but the object names no namespace. Give the component a namespace or set metadata.namespace.");
 
     private static ClusterNode ToNode(V1Node node)
     {
@@ -56,7 +157,17 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
             labels);
     }
 
-    private async Task<T> CallAsync<T>(ClusterTarget target, CancellationToken ct, Func<k8s.Kubernetes, Task<T>> call)
+    private Task<T> CallAsync<T>(ClusterTarget target, CancellationToken ct, Func<k8s.Kubernetes, Task<T>> call) => CallAsync(target, ct, null, call);
+
+    private Task CallAsync(ClusterTarget target, CancellationToken ct, string doing, Func<k8s.Kubernetes, Task> call) =>
+        CallAsync(target, ct, doing, async client =>
+        {
+            await call(client);
+            return true;
+        });
+
+    /// <param name="doing">What the call does to which object ("applying Deployment web/web"), for the failure message.</param>
+    private async Task<T> CallAsync<T>(ClusterTarget target, CancellationToken ct, string? doing, Func<k8s.Kubernetes, Task<T>> call)
     {
         var client = ClientFor(target);
         try
@@ -66,9 +177,9 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
             // The client enforces its timeout by cancelling: a cancellation nobody asked for is a timeout.
-            throw new ClusterCallException(ClusterFailure.Timeout, $"{target.Name}: no answer within {_options.RequestTimeout.TotalSeconds:0} s. The API server is slow or a firewall drops the traffic.", e);
+            throw new ClusterCallException(ClusterFailure.Timeout, $"{Subject(target, doing)}: no answer within {_options.RequestTimeout.TotalSeconds:0} s. The API server is slow or a firewall drops the traffic.", e);
         }
-        catch (Exception e) when (Translate(target, e) is { } translated)
+        catch (Exception e) when (Translate(target, e, doing) is { } translated)
         {
             throw translated;
         }
@@ -97,23 +208,34 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
             old.Client.Dispose();
             return new Entry(fingerprint, client);
         });
+        // A new kubeconfig may point at another API server, which may serve other kinds.
+        _served.TryRemove(target.ClusterId, out _);
         return entry.Client;
     }
 
     /// <summary>Turns transport and API failures into messages that say what to check.</summary>
-    internal static Exception? Translate(ClusterTarget target, Exception e)
+    internal static Exception? Translate(ClusterTarget target, Exception e, string? doing = null)
     {
-        var server = target.Name;
+        var server = Subject(target, doing);
         switch (e)
         {
             case KubeconfigException or ClusterCallException:
                 return null;
             case HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } http:
                 return new ClusterCallException(ClusterFailure.Unauthorized, $"{server}: the API server rejected the credentials (401). The token or client certificate is wrong or expired.", http);
-            case HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http:
+            case HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http when doing is null:
                 return new ClusterCallException(ClusterFailure.Forbidden, $"{server}: the credentials are valid but not allowed to do this (403). Grant the portal's service account read access to nodes.", http);
+            case HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http:
+                return new ClusterCallException(ClusterFailure.Forbidden, $"{server}: the credentials are valid but not allowed to do this (403){Said(http)}. Grant the portal's service account the rights this needs.", http);
+            // Object verbs get the server's own words: "namespaces \"shop\" not found", the conflicting field manager, the invalid field.
+            case HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } http when doing is not null:
+                return new ClusterCallException(ClusterFailure.NotFound, $"{server}: not found (404){Said(http)}.", http);
+            case HttpOperationException { Response.StatusCode: HttpStatusCode.Conflict } http when doing is not null:
+                return new ClusterCallException(ClusterFailure.Conflict, $"{server}: conflict (409){Said(http)}.", http);
+            case HttpOperationException { Response.StatusCode: HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity } http when doing is not null:
+                return new ClusterCallException(ClusterFailure.Invalid, $"{server}: the API server refused it as invalid ({(int)http.Response.StatusCode}){Said(http)}.", http);
             case HttpOperationException http:
-                return new ClusterCallException(ClusterFailure.ServerError, $"{server}: the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}.", http);
+                return new ClusterCallException(ClusterFailure.ServerError, $"{server}: the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}{Said(http)}.", http);
             case HttpRequestException http when Find<AuthenticationException>(http) is not null:
                 return new ClusterCallException(ClusterFailure.Tls, $"{server}: the TLS handshake failed ({Find<AuthenticationException>(http)!.Message}). Check the server URL's scheme and the kubeconfig's certificate-authority-data.", http);
             case HttpRequestException http when Find<SocketException>(http) is { } socket:
@@ -124,6 +246,27 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
                 return new ClusterCallException(ClusterFailure.BadResponse, $"{server}: the server's answer is not Kubernetes API JSON. Is the URL an API server?", json);
             default:
                 return null;
+        }
+    }
+
+    private static string Subject(ClusterTarget target, string? doing) => doing is null ? target.Name : $"{target.Name}: {doing}";
+
+    /// <summary>": " and the message of the Kubernetes Status the server answered with, if it sent one.</summary>
+    private static string Said(HttpOperationException http)
+    {
+        const int limit = 500;
+        try
+        {
+            using var body = JsonDocument.Parse(http.Response.Content ?? "");
+            if (body.RootElement.ValueKind != JsonValueKind.Object
+                || !body.RootElement.TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.String
+                || message.GetString() is not { Length: > 0 } text)
+                return "";
+            return ": " + (text.Length <= limit ? text.TrimEnd('.') : text[..limit] + "…");
+        }
+        catch (JsonException)
+        {
+            return "";
         }
     }
 

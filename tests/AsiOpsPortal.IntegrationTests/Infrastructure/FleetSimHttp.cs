@@ -16,6 +16,16 @@ public static class FleetSimHttp
         return list["items"]!.AsArray().Select(n => n!["metadata"]!["name"]!.GetValue<string>()).ToList();
     }
 
+    /// <summary>What `kubectl get --raw PATH` prints (PATH like /apis/apps/v1/namespaces/NS/deployments/NAME), or null on 404.</summary>
+    public static async Task<JsonNode?> GetJsonAsync(this FleetSimulator fleet, string cluster, string path)
+    {
+        using var http = Client(fleet, cluster);
+        using var response = await http.GetAsync(fleet.ServerUrl(cluster).TrimEnd('/') + path);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+        response.EnsureSuccessStatusCode();
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>What `kubectl delete node NAME` does: the node leaves the cluster.</summary>
     public static async Task DeleteNodeAsync(this FleetSimulator fleet, string cluster, string node)
     {

@@ -1,12 +1,15 @@
 using System.Diagnostics;
 
-namespace AsiOpsPortal.FleetSim.Tests;
+namespace AsiOpsPortal.Tests.Shared;
 
-/// <summary>Runs the real kubectl against one simulated cluster through its written kubeconfig.</summary>
+/// <summary>
+/// Runs the real kubectl against one simulated cluster through its kubeconfig file. Linked only by the test projects
+/// that check what kubectl sees, so it sits apart from the shared files every test project compiles.
+/// </summary>
 public sealed class Kubectl(string kubeconfig)
 {
     private const string Binary = "/usr/bin/kubectl";
-    private readonly string cacheDirectory = Path.Combine(Path.GetTempPath(), "fleetsim-kubectl-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string cacheDirectory = Path.Combine(Path.GetTempPath(), "kubectl-cache-" + Guid.NewGuid().ToString("N")[..8]);
 
     public sealed record Result(int ExitCode, string Output, string Error)
     {

@@ -1,0 +1,43 @@
+namespace AsiOpsPortal.Core.Rollouts;
+
+/// <summary>Whether an applied object has rolled out; <see cref="Summary"/> is for people ("3/3 updated, 3/3 available").</summary>
+public sealed record Convergence(bool Done, string Summary);
+
+public static class ConvergenceRules
+{
+    private static readonly HashSet<string> RolloutKinds = new(StringComparer.Ordinal) { "Deployment", "StatefulSet", "DaemonSet" };
+
+    /// <summary>
+    /// Deployment/StatefulSet/DaemonSet: done when the controller has observed the current generation and every desired
+    /// pod is updated and available. Any other kind: done when it exists. No live object: not done ("not found").
+    /// </summary>
+    public static Convergence Evaluate(LiveObject? live)
+    {
+        if (live is null) return new Convergence(false, "not found");
+        if (!IsWorkload(live.Ref.Kind)) return new Convergence(true, "exists");
+        // Counts describe the generation the controller last saw; until it catches up they say nothing about this change.
+        if (live.ObservedGeneration is not { } observed)
+            return new Convergence(false, $"waiting: the controller has not reported on generation {live.Generation} yet");
+        if (observed < live.Generation)
+            return new Convergence(false, $"waiting: the controller has seen generation {observed} of {live.Generation}");
+        if (live.Counts is not { } counts)
+            return new Convergence(false, "waiting: the controller has not reported pod counts yet");
+
+        if (counts.Updated == counts.Desired && counts.Available == counts.Desired)
+            return new Convergence(true, $"{counts.Updated}/{counts.Desired} updated, {counts.Available}/{counts.Desired} available");
+        var shortfall = new List<string>();
+        if (counts.Updated != counts.Desired) shortfall.Add($"{counts.Updated}/{counts.Desired} updated");
+        if (counts.Available != counts.Desired) shortfall.Add($"{counts.Available}/{counts.Desired} available");
+        var images = live.Images.Count switch
+        {
+            0 => "",
+            1 => $" (image {live.Images[0]})",
+            _ => $" (images {string.Join(", ", live.Images)})",
+        };
+        var stalled = live.Stalled is null ? "" : $"; {live.Stalled}";
+        return new Convergence(false, $"waiting: {string.Join(", ", shortfall)}{images}{stalled}");
+    }
+
+    /// <summary>Kinds whose rollout is tracked by pod counts: Deployment, StatefulSet, DaemonSet.</summary>
+    public static bool IsWorkload(string kind) => RolloutKinds.Contains(kind);
+}
