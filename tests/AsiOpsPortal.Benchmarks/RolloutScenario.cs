@@ -77,6 +77,12 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
         if (done.Status != nameof(ChangeStatus.Succeeded))
             throw new InvalidOperationException($"The rollout ended {done.Status}: {done.StatusReason}");
 
+        foreach (var wave in done.Waves)
+        {
+            // Where the time went, for whoever chases the overhead: wave start, slowest cluster, soak end.
+            var slowest = wave.Clusters.Max(c => c.DurationSeconds ?? 0);
+            Figures.Note($"{Name}: {wave.Name} started +{(wave.StartedAt!.Value - approvedAt).TotalSeconds:0.00} s, slowest cluster {slowest:0.00} s, finished +{(wave.FinishedAt!.Value - approvedAt).TotalSeconds:0.00} s");
+        }
         var ideal = TimeSpan.FromTicks(waves.Sum(w => (long)Math.Ceiling(w / (double)size.Concurrency) * size.Convergence.Ticks)
             + TimeSpan.FromSeconds(size.SoakSeconds).Ticks * waves.Count);
         var firstStart = done.Waves[0].StartedAt!.Value;
@@ -140,7 +146,7 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
             FROM hangfire.job j
             JOIN LATERAL (SELECT max(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Enqueued') e ON true
             JOIN LATERAL (SELECT min(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Processing') p ON true
-            WHERE j.invocationdata LIKE '%RolloutJob%' AND p.createdat IS NOT NULL
+            WHERE j.invocationdata::text LIKE '%RolloutJob%' AND p.createdat IS NOT NULL
             """, connection);
         var latencies = new List<double>();
         await using var reader = await command.ExecuteReaderAsync();

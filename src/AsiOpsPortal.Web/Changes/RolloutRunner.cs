@@ -133,9 +133,10 @@ public sealed class RolloutRunner(
 
         if (tick.Work.Count > 0)
         {
-            await Task.WhenAll(tick.Work.Select(id => WorkAsync(run, change, id, ct)));
+            var finished = await Task.WhenAll(tick.Work.Select(id => WorkAsync(run, change, id, ct)));
             await notifier.PublishChangeAsync(run.ChangeId, ct);
-            return _options.RolloutPollInterval;
+            // A cluster that just finished may free a slot or end its wave: decide again at once rather than after a poll.
+            return finished.Any(f => f) ? TimeSpan.Zero : _options.RolloutPollInterval;
         }
         return TimeSpan.Zero;
     }
@@ -171,12 +172,12 @@ public sealed class RolloutRunner(
         }
     }
 
-    /// <summary>Moves one step forward: apply it (once), then check whether its workloads converged.</summary>
-    private async Task WorkAsync(Run run, Change change, long stepId, CancellationToken ct)
+    /// <summary>Moves one step forward: apply it (once), then check whether its workloads converged. True when the step finished.</summary>
+    private async Task<bool> WorkAsync(Run run, Change change, long stepId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var step = await db.RolloutSteps.SingleAsync(s => s.Id == stepId, ct);
-        if (step.Status is not (StepStatus.Applying or StepStatus.Converging)) return;
+        if (step.Status is not (StepStatus.Applying or StepStatus.Converging)) return true;
         var cluster = await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.ClusterId, ct);
         try
         {
@@ -218,6 +219,7 @@ public sealed class RolloutRunner(
             }
         }
         await db.SaveChangesAsync(ct);
+        return step.Status is StepStatus.Succeeded or StepStatus.Failed;
     }
 
     /// <summary>

@@ -21,7 +21,10 @@ public static class HangfireExtensions
                 SchemaName = "hangfire",
                 PrepareSchemaIfNecessary = true,
                 QueuePollInterval = portal.QueuePollInterval,
+                // Workers LISTEN for new jobs instead of waiting for the next poll: a rollout starts the moment it is approved.
+                EnableLongPolling = true,
                 InvisibilityTimeout = TimeSpan.FromMinutes(5),
+                UseSlidingInvisibilityTimeout = true,
             }));
         if (portal.RunWorkers)
             builder.Services.AddHangfireServer(options => options.SchedulePollingInterval = TimeSpan.FromSeconds(1));
