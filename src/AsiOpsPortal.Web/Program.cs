@@ -1,5 +1,6 @@
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Infrastructure;
@@ -15,6 +16,7 @@ builder.AddPortalUi();
 builder.AddAudit();
 builder.AddAccounts();
 builder.AddClusters();
+builder.AddCatalog();
 
 var app = builder.Build();
 
@@ -25,6 +27,7 @@ app.UsePortalPipeline();
 app.MapAccountEndpoints();
 app.MapAuditEndpoints();
 app.MapClusterEndpoints();
+app.MapCatalogEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

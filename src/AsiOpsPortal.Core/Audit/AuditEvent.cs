@@ -27,4 +27,6 @@ public static class AuditActions
     public const string ClusterUpdated = "cluster.updated";
     public const string ClusterRemoved = "cluster.removed";
     public const string ClusterSyncRequested = "cluster.sync-requested";
+    public const string ComponentCreated = "component.create";
+    public const string ComponentVersionAdded = "component.version.add";
 }
