@@ -1,5 +1,6 @@
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
@@ -16,6 +17,7 @@ builder.AddPortalUi();
 builder.AddAudit();
 builder.AddAccounts();
 builder.AddClusters();
+builder.AddCatalog();
 builder.AddChanges();
 
 var app = builder.Build();
@@ -27,6 +29,7 @@ app.UsePortalPipeline();
 app.MapAccountEndpoints();
 app.MapAuditEndpoints();
 app.MapClusterEndpoints();
+app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.

@@ -27,6 +27,8 @@ public static class AuditActions
     public const string ClusterUpdated = "cluster.updated";
     public const string ClusterRemoved = "cluster.removed";
     public const string ClusterSyncRequested = "cluster.sync-requested";
+    public const string ComponentCreated = "component.create";
+    public const string ComponentVersionAdded = "component.version.add";
     public const string ChangeProposed = "change.proposed";
     public const string ChangeApprovalGiven = "change.approval";
     public const string ChangeRejected = "change.rejected";

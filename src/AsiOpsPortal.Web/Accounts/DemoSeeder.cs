@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
 using Hangfire;
@@ -9,12 +10,13 @@ using Microsoft.Extensions.Options;
 
 namespace AsiOpsPortal.Web.Accounts;
 
-/// <summary>Demo mode: the five demo users, their API tokens on disk, and FleetSim's clusters registered. Re-runs keep what exists.</summary>
+/// <summary>Demo mode: the five demo users, their API tokens on disk, FleetSim's clusters registered and a few components. Re-runs keep what exists.</summary>
 public sealed class DemoSeeder(
     IOptions<DemoOptions> options,
     UserAdminService users,
     ApiTokenService tokens,
     ClusterService clusters,
+    DemoCatalog catalog,
     IDbContextFactory<PortalDbContext> dbFactory,
     IBackgroundJobClient jobs,
     ILogger<DemoSeeder> log)
@@ -39,6 +41,7 @@ public sealed class DemoSeeder(
             await users.EnsureUserAsync(name, char.ToUpperInvariant(name[0]) + name[1..], password, role);
         if (!string.IsNullOrEmpty(demo.TokensFile)) await WriteTokensAsync(demo.TokensFile, ct);
         if (!string.IsNullOrEmpty(demo.FleetFile)) await RegisterFleetAsync(demo.FleetFile, ct);
+        await catalog.SeedAsync(DemoActor, ct);
     }
 
     /// <summary>Keeps each user's token from the file while it still works; mints a new one otherwise.</summary>

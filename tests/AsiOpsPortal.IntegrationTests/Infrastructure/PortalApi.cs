@@ -38,6 +38,24 @@ public static class PortalApi
     public static DateTimeOffset? SyncedAt(JsonNode cluster) =>
         cluster["summary"]?["lastSyncAt"]?.GetValue<DateTimeOffset?>();
 
+    public static Task<HttpResponseMessage> CreateComponentAsync(this HttpClient api, string name, string @namespace, string description = "", string? owner = null) =>
+        api.PostAsJsonAsync("/api/v1/components", new Dictionary<string, string?> { ["name"] = name, ["namespace"] = @namespace, ["description"] = description, ["owner"] = owner });
+
+    public static Task<HttpResponseMessage> AddVersionAsync(this HttpClient api, string component, string version, string manifests, string? releaseNotes = null) =>
+        api.PostAsJsonAsync($"/api/v1/components/{component}/versions", new { version, manifests, releaseNotes });
+
+    /// <summary>Adds a component with one version per entry, insisting on 201 for each.</summary>
+    public static async Task ReleaseAsync(this HttpClient api, string component, string @namespace, params (string Version, string Manifests)[] versions)
+    {
+        using (var created = await api.CreateComponentAsync(component, @namespace))
+            await created.ExpectJsonAsync(HttpStatusCode.Created, $"creating {component}");
+        foreach (var (version, manifests) in versions)
+        {
+            using var added = await api.AddVersionAsync(component, version, manifests);
+            await added.ExpectJsonAsync(HttpStatusCode.Created, $"adding {component} {version}");
+        }
+    }
+
     public static async Task<JsonArray> AuditAsync(this HttpClient api, string action, string? actor = null)
     {
         var query = $"/api/v1/audit?action={Uri.EscapeDataString(action)}&pageSize=500{(actor is null ? "" : $"&actor={Uri.EscapeDataString(actor)}")}";

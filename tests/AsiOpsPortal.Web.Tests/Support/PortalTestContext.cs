@@ -1,9 +1,11 @@
 using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Tests.Shared;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
@@ -44,6 +46,7 @@ public sealed class PortalTestContext : IAsyncDisposable
 
     public ClusterService Clusters => Bunit.Services.GetRequiredService<ClusterService>();
     public InventorySync Inventory => Bunit.Services.GetRequiredService<InventorySync>();
+    public CatalogService Catalog => Bunit.Services.GetRequiredService<CatalogService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
     private PortalTestContext(TestPostgres db)
@@ -91,7 +94,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddMudServices();
         services.AddSingleton<IBackgroundJobClient>(Jobs);
 
-        // As AuditExtensions, AccountExtensions and ClusterExtensions register them, with the fake at the cluster seam.
+        // As AuditExtensions, AccountExtensions, ClusterExtensions and CatalogExtensions register them, with the fake at the cluster seam.
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<ApiTokenService>();
@@ -100,6 +103,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ClusterService>();
         services.AddSingleton<InventorySync>();
         services.AddSingleton<FleetNotifier>();
+        services.AddSingleton<CatalogService>();
         services.AddSingleton<ChangeService>();
         services.AddSingleton<RolloutScheduler>();
     }
@@ -120,6 +124,24 @@ public sealed class PortalTestContext : IAsyncDisposable
         foreach (var c in clusters.Where(c => c.Unreachable is not null))
             Fleet.Failing(c.Name, ClusterFailure.Unreachable, c.Unreachable!);
         await Inventory.SyncAllAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Records that <paramref name="cluster"/> runs <paramref name="version"/> of <paramref name="component"/>, as a
+    /// rollout does after a successful apply; <paramref name="drift"/> is what a drift check found different.
+    /// </summary>
+    public async Task RecordReleaseAsync(string cluster, string component, string version, string? drift = null)
+    {
+        await using var db = Db.CreateContext();
+        var clusterId = await db.Clusters.Where(c => c.Name == cluster).Select(c => c.Id).SingleAsync();
+        var componentId = await db.Components.Where(c => c.Name == component).Select(c => c.Id).SingleAsync();
+        var versionId = await db.ComponentVersions.Where(v => v.ComponentId == componentId && v.Version == version).Select(v => v.Id).SingleAsync();
+        db.ClusterReleases.Add(new ClusterRelease
+        {
+            ClusterId = clusterId, ComponentId = componentId, VersionId = versionId, Version = version,
+            AppliedAt = DateTimeOffset.UtcNow.AddMinutes(-30), Drift = drift, DriftCheckedAt = drift is null ? null : DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync();
     }
 
     /// <summary>
