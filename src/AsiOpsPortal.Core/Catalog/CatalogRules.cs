@@ -65,7 +65,7 @@ public static partial class CatalogRules
     /// </summary>
     public static IReadOnlyList<string> ValidateObjects(IReadOnlyList<ManifestObject> objects, string componentNamespace)
     {
-        if (objects.Count == 0) return ["The manifests hold no Kubernetes objects."];
+        if (objects.Count == 0) return ["The manifests contain no Kubernetes objects."];
         var errors = new List<string>();
         var seen = new Dictionary<(string Group, string Kind, string Namespace, string Name), ManifestObject>();
         foreach (var o in objects)

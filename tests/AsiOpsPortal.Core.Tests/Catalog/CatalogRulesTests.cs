@@ -138,5 +138,5 @@ public class CatalogRulesTests
 
     [Fact]
     public void ValidateObjects_SaysThereAreNoObjects_WhenTheManifestsHoldNone() =>
-        Assert.Equal(["The manifests hold no Kubernetes objects."], CatalogRules.ValidateObjects([], "web"));
+        Assert.Equal(["The manifests contain no Kubernetes objects."], CatalogRules.ValidateObjects([], "web"));
 }

@@ -36,7 +36,7 @@ public sealed class CatalogApiTests(PortalWithFleet world) : IClassFixture<Porta
         using (var first = await _alice.AddVersionAsync("web-frontend", "1.26.2", SampleManifests.Web("nginx:1.26.2"), "First release."))
         {
             var version = await first.ExpectJsonAsync(HttpStatusCode.Created, "adding 1.26.2");
-            Assert.StartsWith("sha256:", version["digest"]!.GetValue<string>());
+            Assert.Matches("^[0-9a-f]{64}$", version["digest"]!.GetValue<string>());
             Assert.Equal(["Namespace", "ConfigMap", "Deployment"], Strings(version["objects"], "kind"));
             Assert.Equal("nginx:1.26.2", Assert.Single(version["images"]!.AsArray())!.GetValue<string>());
             Assert.Equal("/api/v1/components/web-frontend/versions/1.26.2", first.Headers.Location!.OriginalString);
@@ -78,9 +78,9 @@ public sealed class CatalogApiTests(PortalWithFleet world) : IClassFixture<Porta
     {
         { "1.0.0", SampleManifests.SecondDocumentWithoutName, [SampleManifests.SecondDocumentProblemPrefix, "metadata.name"] },
         { "1.0.0", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: [unclosed\n", ["Document 1 (line "] },
-        { "1.0.0", SampleManifests.Web() + "\n---\n" + SampleManifests.Web().Split("---\n")[1], ["Document 4 (line ", "ConfigMap web-config is already defined in document 2"] },
+        { "1.0.0", SampleManifests.Web() + "\n---\n" + SampleManifests.Web().Split("---\n")[1], ["Document 4 (line ", "is defined twice; document 2"] },
         { "1.0.0", "   \n", ["Manifests are required"] },
-        { "1.0.0", "# only a comment\n", ["The manifests hold no Kubernetes objects."] },
+        { "1.0.0", "# only a comment\n", ["The manifests contain no Kubernetes objects."] },
         { "-1.0", SampleManifests.Web(), ["Version '-1.0' must be 1-128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit."] },
         { "1.0.0", SampleManifests.Web() + "\n# " + new string('x', Manifests.MaxBytes), ["a version may hold at most 1024 KiB"] },
     };
