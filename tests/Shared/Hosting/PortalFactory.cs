@@ -20,10 +20,12 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public IReadOnlyDictionary<string, string> Tokens => _tokens;
     private readonly Dictionary<string, string> _tokens = [];
     private readonly Dictionary<string, string> _settings;
+    private readonly bool _onKestrel;
 
-    private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings)
+    private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings, bool onKestrel)
     {
         Db = db;
+        _onKestrel = onKestrel;
         _settings = new Dictionary<string, string>
         {
             ["ConnectionStrings:Portal"] = db.ConnectionString,
@@ -43,7 +45,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public static async Task<PortalFactory> CreateAsync(string purpose, IReadOnlyDictionary<string, string>? settings = null, bool kestrel = false)
     {
         var db = await TestPostgres.CreateAsync(purpose);
-        var factory = new PortalFactory(db, settings);
+        var factory = new PortalFactory(db, settings, kestrel);
         if (kestrel) factory.UseKestrel(0);
         factory.StartServer();
         await factory.SeedUsersAsync();
@@ -62,12 +64,17 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public HttpClient ApiClient(string user)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = AnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[user]);
         return client;
     }
 
-    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    /// <summary>On Kestrel, clients must call the port the portal listens on; the factory's default is http://localhost:80.</summary>
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        BaseAddress = _onKestrel ? new Uri(ServerAddress) : new WebApplicationFactoryClientOptions().BaseAddress,
+    });
 
     private async Task SeedUsersAsync()
     {
