@@ -42,4 +42,19 @@ public class RolesTests
     [InlineData("Viewer", "")]
     public void Satisfies_Throws_WhenEitherRoleIsUnknown(string role, string minimum) =>
         Assert.Throws<ArgumentException>(() => Roles.Satisfies(role, minimum));
+
+    [Theory]
+    [InlineData(new[] { "sre" }, "SRE")]
+    [InlineData(new[] { "Viewer", "ADMIN", "Developer" }, "Admin")]
+    [InlineData(new[] { "developer", "unknown" }, "Developer")]
+    [InlineData(new[] { " SRE " }, "SRE")]
+    public void GrantedBy_ReturnsTheHighestNamedRoleInCanonicalCase_WhenClaimValuesNameRoles(string[] values, string expected) =>
+        Assert.Equal(expected, Roles.GrantedBy(values));
+
+    [Fact]
+    public void GrantedBy_ReturnsViewer_WhenNoClaimValueNamesARole()
+    {
+        Assert.Equal(Roles.Viewer, Roles.GrantedBy([]));
+        Assert.Equal(Roles.Viewer, Roles.GrantedBy(["operator", "root", ""]));
+    }
 }

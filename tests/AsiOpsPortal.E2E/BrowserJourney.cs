@@ -20,11 +20,16 @@ public sealed class BrowserJourney
 
     public IPage Page { get; }
 
-    public static async Task RunAsync(PortalFixture portal, ITestOutputHelper output, Func<BrowserJourney, Task> steps, [CallerMemberName] string test = "")
+    public static Task RunAsync(PortalFixture portal, ITestOutputHelper output, Func<BrowserJourney, Task> steps, [CallerMemberName] string test = "") =>
+        RunAsync(portal.Browser, portal.Portal.ServerAddress, output, steps, test);
+
+    /// <summary>A journey in <paramref name="browser"/> against the portal at <paramref name="baseUrl"/>.</summary>
+    public static async Task RunAsync(IBrowser browser, string baseUrl, ITestOutputHelper output, Func<BrowserJourney, Task> steps,
+        [CallerMemberName] string test = "")
     {
-        await using var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = portal.Portal.ServerAddress,
+            BaseURL = baseUrl,
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
         });
         context.SetDefaultTimeout(StepTimeoutMs);

@@ -19,6 +19,21 @@ public static class Roles
 
     public static bool Satisfies(string role, string minimum) => IndexOf(role) >= IndexOf(minimum);
 
+    /// <summary>
+    /// The one role an identity provider's role claim grants: the highest value that names a role (in any case), and
+    /// Viewer when none does, since the provider has vouched for the person.
+    /// </summary>
+    public static string GrantedBy(IEnumerable<string> claimValues)
+    {
+        var granted = Viewer;
+        foreach (var value in claimValues)
+        {
+            var role = All.FirstOrDefault(r => string.Equals(r, value.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (role is not null && IndexOf(role) > IndexOf(granted)) granted = role;
+        }
+        return granted;
+    }
+
     private static int IndexOf(string role)
     {
         for (var i = 0; i < All.Count; i++)

@@ -21,6 +21,8 @@ public static class AuditActions
     public const string LoginFailed = "auth.login-failed";
     public const string Logout = "auth.logout";
     public const string AccessDenied = "auth.denied";
+    public const string UserCreated = "user.created";
+    public const string RoleChanged = "user.role-changed";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string ClusterRegistered = "cluster.registered";

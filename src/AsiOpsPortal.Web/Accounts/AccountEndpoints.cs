@@ -1,10 +1,11 @@
 using System.Security.Claims;
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Web.Accounts.Pages;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -21,7 +22,7 @@ public static class AccountEndpoints
         account.MapPost("/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl,
                 SignInManager<PortalUser> signIn, AuditLog audit, HttpContext http) =>
             {
-                var safeReturn = IsLocal(returnUrl) ? returnUrl! : "/";
+                var safeReturn = ReturnUrl.LocalOrHome(returnUrl);
                 username = username?.Trim() ?? "";
                 var result = string.IsNullOrEmpty(username) || string.IsNullOrEmpty(password)
                     ? Microsoft.AspNetCore.Identity.SignInResult.Failed
@@ -29,13 +30,30 @@ public static class AccountEndpoints
                 await audit.RecordAsync(username.Length == 0 ? "anonymous" : username, result.Succeeded ? AuditActions.Login : AuditActions.LoginFailed,
                     "portal", $"ip={http.Connection.RemoteIpAddress}{(result.IsLockedOut ? " locked-out" : "")}", result.Succeeded, http.RequestAborted);
                 if (result.Succeeded) return Results.LocalRedirect(safeReturn);
-                var error = result.IsLockedOut ? "locked" : "invalid";
-                return Results.Redirect($"/account/login?error={error}&returnUrl={Uri.EscapeDataString(safeReturn)}");
+                return Results.Redirect(LoginErrors.LoginPage(result.IsLockedOut ? LoginErrors.Locked : LoginErrors.Invalid, safeReturn));
             })
             .AllowAnonymous();
 
-        account.MapGet("/sso", (string? returnUrl) =>
-                Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [OpenIdConnectDefaults.AuthenticationScheme]))
+        // Off to the provider; its answer comes back to /signin-oidc, then to the callback below.
+        account.MapGet("/sso", (string? returnUrl, SignInManager<PortalUser> signIn, IConfiguration configuration) =>
+            {
+                if (!configuration.OidcEnabled()) return Results.NotFound();
+                var safeReturn = ReturnUrl.LocalOrHome(returnUrl);
+                var properties = signIn.ConfigureExternalAuthenticationProperties(OpenIdConnectDefaults.AuthenticationScheme,
+                    $"/account/external-callback?returnUrl={Uri.EscapeDataString(safeReturn)}");
+                properties.Items[SingleSignOnEvents.ReturnUrlItem] = safeReturn;
+                return Results.Challenge(properties, [OpenIdConnectDefaults.AuthenticationScheme]);
+            })
+            .AllowAnonymous();
+
+        account.MapGet("/external-callback", async (string? returnUrl, SingleSignOn sso, HttpContext http) =>
+            {
+                var safeReturn = ReturnUrl.LocalOrHome(returnUrl);
+                var error = await sso.CompleteAsync(http.RequestAborted);
+                return error is null
+                    ? new RazorComponentResult<ContinueTo>(new { Url = safeReturn })
+                    : Results.Redirect(LoginErrors.LoginPage(error, safeReturn));
+            })
             .AllowAnonymous();
 
         account.MapPost("/logout", async (SignInManager<PortalUser> signIn, AuditLog audit, ClaimsPrincipal user, HttpContext http) =>
@@ -67,9 +85,6 @@ public static class AccountEndpoints
             return Results.NoContent();
         });
     }
-
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\");
 }
 
 public sealed record SetRoleRequest(string Role);

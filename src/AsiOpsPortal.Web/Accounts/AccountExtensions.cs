@@ -10,6 +10,9 @@ public static class AccountExtensions
         builder.Services.AddSingleton<ApiTokenService>();
         builder.Services.AddSingleton<UserAdminService>();
         builder.Services.AddSingleton<DemoSeeder>();
+        builder.Services.AddOptions<SingleSignOnOptions>().BindConfiguration(SingleSignOnOptions.Section);
+        builder.Services.AddScoped<SingleSignOn>();
+        builder.Services.AddScoped<SingleSignOnEvents>();
     }
 
     public static async Task SeedDemoAsync(this WebApplication app)

@@ -31,9 +31,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        foreach (var r in Roles.All)
-            if (!await roleManager.RoleExistsAsync(r)) Check(await roleManager.CreateAsync(new IdentityRole(r)));
+        await EnsureRolesExistAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>());
         var user = await users.FindByNameAsync(name);
         if (user is null)
         {
@@ -52,10 +50,18 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         if (string.Equals(name, actor, StringComparison.OrdinalIgnoreCase) && role != Roles.Admin)
             throw new ConflictException("You cannot take the Admin role from yourself; ask another Admin.");
         await ReplaceRoleAsync(users, user, role);
-        await audit.RecordAsync(actor, "user.role-changed", $"user/{name}", $"role={role}");
+        await audit.RecordAsync(actor, AuditActions.RoleChanged, $"user/{name}", $"role={role}");
     }
 
-    private static async Task ReplaceRoleAsync(UserManager<PortalUser> users, PortalUser user, string role)
+    /// <summary>Creates the four roles where they are missing: a deployment without the demo starts with none.</summary>
+    internal static async Task EnsureRolesExistAsync(RoleManager<IdentityRole> roleManager)
+    {
+        foreach (var r in Roles.All)
+            if (!await roleManager.RoleExistsAsync(r)) Check(await roleManager.CreateAsync(new IdentityRole(r)));
+    }
+
+    /// <summary>Gives <paramref name="user"/> exactly <paramref name="role"/>, which must exist.</summary>
+    internal static async Task ReplaceRoleAsync(UserManager<PortalUser> users, PortalUser user, string role)
     {
         var current = await users.GetRolesAsync(user);
         if (current.Count == 1 && current[0] == role) return;
@@ -65,7 +71,7 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         Check(await users.UpdateSecurityStampAsync(user));
     }
 
-    private static void Check(IdentityResult result)
+    internal static void Check(IdentityResult result)
     {
         if (!result.Succeeded) throw new ValidationFailedException(result.Errors.Select(e => e.Description).ToList());
     }

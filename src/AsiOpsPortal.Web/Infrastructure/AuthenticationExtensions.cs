@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Web.Accounts;
@@ -6,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
 namespace AsiOpsPortal.Web.Infrastructure;
 
@@ -69,36 +69,37 @@ public static class AuthenticationExtensions
     }
 
     /// <summary>
-    /// Single sign-on when Authentication:Oidc:Authority is set. Roles come from a configurable claim; anyone the
-    /// provider vouches for but who holds none of ours gets Viewer.
+    /// Single sign-on when Authentication:Oidc:Authority is set. The provider's answer lands in Identity's external
+    /// cookie; /account/external-callback (<see cref="SingleSignOn"/>) turns it into a local user and the portal's cookie.
     /// </summary>
     private static void AddOpenIdConnectWhenConfigured(WebApplicationBuilder builder, AuthenticationBuilder authentication)
     {
-        var section = builder.Configuration.GetSection("Authentication:Oidc");
+        var section = builder.Configuration.GetSection(SingleSignOnOptions.Section);
         if (string.IsNullOrWhiteSpace(section["Authority"])) return;
-        var roleClaim = section["RoleClaim"] ?? "roles";
         authentication.AddOpenIdConnect(OpenIdConnectDefaults.AuthenticationScheme, "Single sign-on", options =>
         {
             section.Bind(options);
-            options.SignInScheme = IdentityConstants.ApplicationScheme;
-            options.ResponseType = "code";
-            options.SaveTokens = false;
-            options.Scope.Add("profile");
-            options.BackchannelTimeout = TimeSpan.FromSeconds(10);
-            options.TokenValidationParameters.RoleClaimType = ClaimTypes.Role;
-            options.TokenValidationParameters.NameClaimType = "preferred_username";
-            options.Events.OnTokenValidated = context =>
+            options.SignInScheme = IdentityConstants.ExternalScheme;
+            options.ResponseType = OpenIdConnectResponseType.Code;
+            // The provider sends people back with a top-level GET, which carries SameSite=Lax cookies; form_post would
+            // need SameSite=None, which browsers drop unless Secure, so sign-in could never work over plain http.
+            options.ResponseMode = OpenIdConnectResponseMode.Query;
+            options.CorrelationCookie.SameSite = SameSiteMode.Lax;
+            options.NonceCookie.SameSite = SameSiteMode.Lax;
+            if (builder.Environment.IsDevelopment())
             {
-                if (context.Principal?.Identity is not ClaimsIdentity identity) return Task.CompletedTask;
-                var granted = identity.FindAll(roleClaim).Select(c => c.Value)
-                    .Where(v => Roles.All.Contains(v, StringComparer.OrdinalIgnoreCase)).ToList();
-                if (granted.Count == 0) granted.Add(Roles.Viewer);
-                foreach (var role in granted)
-                    identity.AddClaim(new Claim(ClaimTypes.Role, Roles.All.First(r => r.Equals(role, StringComparison.OrdinalIgnoreCase))));
-                return Task.CompletedTask;
-            };
+                // Development serves plain http, where Secure cookies never come back and every sign-in fails with "Correlation failed".
+                options.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            }
+            options.Scope.Add("email"); // a new user is named after it when the provider sends no preferred_username
+            // Claims keep the provider's names (sub, preferred_username, roles), so Authentication:Oidc:RoleClaim means what the id_token says.
+            options.MapInboundClaims = false;
+            options.SaveTokens = false;
+            options.BackchannelTimeout = TimeSpan.FromSeconds(10);
+            options.EventsType = typeof(SingleSignOnEvents);
         });
     }
 
-    public static bool OidcEnabled(this IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["Authentication:Oidc:Authority"]);
+    public static bool OidcEnabled(this IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration[$"{SingleSignOnOptions.Section}:Authority"]);
 }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.StaticAssets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AsiOpsPortal.IntegrationTests.Security;
@@ -71,6 +72,20 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("/openapi/{documentName}.json", "/openapi/v1.json", Roles.Viewer),
     ];
 
+    /// <summary>
+    /// Every endpoint open to visitors who have not signed in, static assets aside: signing in, and health. The provider's
+    /// redirect to /signin-oidc is no endpoint; the authentication middleware answers it before routing.
+    /// </summary>
+    private static readonly string[] AnonymousEndpoints =
+    [
+        "GET,POST /account/login",
+        "POST /account/login",
+        "GET /account/sso",
+        "GET /account/external-callback",
+        "GET,POST /account/access-denied",
+        "* /healthz",
+    ];
+
     private PortalFactory Portal => fixture.Portal;
     private IReadOnlyList<Endpoint> Endpoints => Portal.Services.GetRequiredService<EndpointDataSource>().Endpoints;
 
@@ -90,6 +105,19 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
 
         Assert.True(offenders.Count == 0,
             $"{offenders.Count} endpoint(s) state no policy and no [AllowAnonymous], so only the fallback policy guards them:\n  " + string.Join("\n  ", offenders));
+    }
+
+    [Fact]
+    public void Endpoints_AdmitAnonymousVisitors_OnlyWhereSigningInOrHealthNeedsIt()
+    {
+        var anonymous = Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null && e.Metadata.GetMetadata<StaticAssetDescriptor>() is null)
+            .Select(e => $"{string.Join(",", e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"])} {e.RoutePattern.RawText}")
+            .Distinct()
+            .Order()
+            .ToList();
+
+        Assert.Equal(AnonymousEndpoints.Order(), anonymous);
     }
 
     [Fact]

@@ -22,11 +22,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string> _tokens = [];
     private readonly Dictionary<string, string> _settings;
     private readonly Action<IServiceCollection>? _services;
+    private readonly bool _onKestrel;
     private bool _ownsDb = true;
 
-    private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings, Action<IServiceCollection>? services = null)
+    private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings, bool onKestrel, Action<IServiceCollection>? services = null)
     {
         Db = db;
+        _onKestrel = onKestrel;
         _services = services;
         _settings = new Dictionary<string, string>
         {
@@ -48,7 +50,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         Action<IServiceCollection>? services = null)
     {
         var db = await TestPostgres.CreateAsync(purpose);
-        var factory = new PortalFactory(db, settings, services);
+        var factory = new PortalFactory(db, settings, kestrel, services);
         if (kestrel) factory.UseKestrel(0);
         factory.StartServer();
         await factory.SeedUsersAsync();
@@ -61,7 +63,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     /// </summary>
     public PortalFactory Successor()
     {
-        var successor = new PortalFactory(Db, _settings);
+        var successor = new PortalFactory(Db, _settings, onKestrel: false);
         successor.StartServer();
         foreach (var (user, token) in _tokens) successor._tokens[user] = token;
         _ownsDb = false;
@@ -82,12 +84,17 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public HttpClient ApiClient(string user)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = AnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[user]);
         return client;
     }
 
-    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    /// <summary>On Kestrel, clients must call the port the portal listens on; the factory's default is http://localhost:80.</summary>
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        BaseAddress = _onKestrel ? new Uri(ServerAddress) : new WebApplicationFactoryClientOptions().BaseAddress,
+    });
 
     private async Task SeedUsersAsync()
     {
