@@ -32,6 +32,7 @@ public static class AuditActions
     public const string ComponentCreated = "component.create";
     public const string ComponentVersionAdded = "component.version.add";
     public const string ChangeProposed = "change.proposed";
+    public const string ChangeEdited = "change.edited";
     public const string ChangeApprovalGiven = "change.approval";
     public const string ChangeRejected = "change.rejected";
     public const string ChangeApproved = "change.approved";

@@ -35,6 +35,11 @@ public static class ChangeEndpoints
             .RequireAuthorization(Policies.Developer)
             .WithSummary("Propose a component version (or manifests) along a pipeline; returns the exact plan.");
 
+        api.MapPut("/{id:long}", async (long id, ChangeProposal proposal, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
+                await changes.EditAsync(id, proposal, user.ActorName(), user.HighestRole(), ct))
+            .RequireAuthorization(Policies.Developer)
+            .WithSummary("Edit a change awaiting approval (requester or SRE); approvals already given stop counting.");
+
         api.MapPost("/{id:long}/approvals", async (long id, ReviewRequest review, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
                 await changes.ReviewAsync(id, review, user.ActorName(), user.HighestRole(), ct))
             .RequireAuthorization(Policies.Sre)

@@ -52,6 +52,37 @@ public sealed class ChangeService(
         return (await GetAsync(change.Id, ct))!;
     }
 
+    /// <summary>
+    /// Edits what, where or why while the change awaits approval: the plan is made again and the revision bumped, so
+    /// approvals already given stop counting. Only the requester or an SRE may edit.
+    /// </summary>
+    public async Task<ChangeDetail> EditAsync(long id, ChangeProposal proposal, string actor, string role, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await LoadAsync(db, id, ct);
+        if (!string.Equals(change.RequestedBy, actor, StringComparison.OrdinalIgnoreCase) && !Roles.Satisfies(role, Roles.Sre))
+            throw new ForbiddenException("Only the requester or an SRE may edit a change.");
+        if (ChangeLifecycle.Refusal(change.Status, ChangeAction.Edit) is { } refusal) throw new ConflictException(refusal);
+
+        var voided = ApprovalPolicy.Count(change);
+        change.Title = (proposal.Title ?? "").Trim();
+        change.Reason = (proposal.Reason ?? "").Trim();
+        change.RollbackPlan = (proposal.RollbackPlan ?? "").Trim();
+        change.PipelineName = (proposal.Pipeline ?? "").Trim();
+        (change.ComponentId, change.ComponentName, change.VersionId, change.Version, change.Manifests) = (null, null, null, null, null);
+        await DescribeAsync(db, change, proposal, ct);
+        change.Revision++;
+        change.UpdatedAt = time.GetUtcNow();
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await audit.AppendAsync(db, actor, AuditActions.ChangeEdited, Target(change),
+            $"revision {change.Revision}: {What(change)} via {change.PipelineName}; {voided} approvals voided", ct: ct);
+        await SaveRacingAsync(db, ct);
+        await tx.CommitAsync(ct);
+        await notifier.PublishChangeAsync(id, ct);
+        return (await GetAsync(id, ct))!;
+    }
+
     /// <summary>The plan, risk and approvals a proposal would get, without saving anything: shown before submitting.</summary>
     public async Task<ChangeDetail> PreviewAsync(ChangeProposal proposal, string actor, CancellationToken ct = default)
     {

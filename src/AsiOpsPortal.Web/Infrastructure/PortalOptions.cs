@@ -28,7 +28,7 @@ public sealed class PortalOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")] public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often a running rollout asks its clusters whether their workloads converged.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")] public TimeSpan RolloutPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")] public TimeSpan RolloutPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long one rollout job runs before handing over to a fresh job (keeps jobs well inside Hangfire's invisibility timeout).</summary>
     [Range(typeof(TimeSpan), "00:00:05", "00:04:00")] public TimeSpan RolloutJobSlice { get; set; } = TimeSpan.FromMinutes(2);

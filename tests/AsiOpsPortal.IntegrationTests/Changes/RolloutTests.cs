@@ -1,6 +1,7 @@
 extern alias fleetsim;
 
 using System.Net;
+using System.Net.Http.Json;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
 
 namespace AsiOpsPortal.IntegrationTests.Changes;
@@ -87,6 +88,35 @@ public sealed class RolloutTests(RolloutWorld world) : IClassFixture<RolloutWorl
         using (var late = await _carol.ReviewAsync(id, "approve"))
             Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
         Assert.Null(await world.Fleet.DeploymentImageAsync(clusters[0], "web-reject", "web-reject"));
+    }
+
+    [Fact]
+    public async Task Edit_VoidsApprovalsAlreadyGiven_SoTheNewRevisionNeedsThemAgain()
+    {
+        string[] clusters = ["prod-shanghai-03"];
+        await world.RegisterAsync(clusters);
+        await _alice.CreateComponentAsync("web-edit", "web-edit", ("1.0", "nginx:1.26"), ("1.1", "nginx:1.27"));
+        await _bob.CreatePipelineAsync("edit-path", ChangeApi.Wave("prod", clusters));
+        var id = await _alice.ProposeOkAsync("web to prod", "web-edit", "1.0", "edit-path");
+        await _bob.ApproveOkAsync(id);
+
+        using (var edited = await _alice.PutAsJsonAsync($"/api/v1/changes/{id}", new
+               { title = "web 1.1 to prod", reason = "newer fix", rollbackPlan = "roll back", component = "web-edit", version = "1.1", pipeline = "edit-path" }))
+        {
+            var change = await edited.ExpectJsonAsync(HttpStatusCode.OK, "editing");
+            Assert.Equal(2, change["revision"]!.GetValue<int>());
+            Assert.Equal("1.1", change["version"]!.GetValue<string>());
+            Assert.All(change["approvals"]!.AsArray(), a => Assert.False(a!["current"]!.GetValue<bool>()));
+        }
+        using (var stranger = await _dave.PutAsJsonAsync($"/api/v1/changes/{id}", new { title = "x" }))
+            Assert.Equal(HttpStatusCode.Forbidden, stranger.StatusCode);
+
+        // bob's approval was for revision 1: he may (and must) review again, and one more SRE is still needed.
+        var again = await _bob.ApproveOkAsync(id);
+        Assert.Equal("PendingApproval", again["status"]!.GetValue<string>());
+        await _carol.ApproveOkAsync(id);
+        await _bob.WaitForStatusAsync(id, "Succeeded");
+        Assert.Equal("nginx:1.27", await world.Fleet.DeploymentImageAsync(clusters[0], "web-edit", "web-edit"));
     }
 
     [Fact]
