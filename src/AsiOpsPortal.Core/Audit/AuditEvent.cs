@@ -27,4 +27,7 @@ public static class AuditActions
     public const string ClusterUpdated = "cluster.updated";
     public const string ClusterRemoved = "cluster.removed";
     public const string ClusterSyncRequested = "cluster.sync-requested";
+    public const string PipelineCreated = "pipeline.create";
+    public const string PipelineUpdated = "pipeline.update";
+    public const string PipelineDeleted = "pipeline.delete";
 }
