@@ -3,6 +3,7 @@ using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Pipelines;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 
@@ -15,16 +16,19 @@ builder.AddPortalUi();
 builder.AddAudit();
 builder.AddAccounts();
 builder.AddClusters();
+builder.AddPipelines();
 
 var app = builder.Build();
 
 await app.PrepareDatabaseAsync();
 await app.SeedDemoAsync();
+await app.SeedDemoPipelinesAsync();
 
 app.UsePortalPipeline();
 app.MapAccountEndpoints();
 app.MapAuditEndpoints();
 app.MapClusterEndpoints();
+app.MapPipelineEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

@@ -6,6 +6,7 @@ using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Pipelines;
 using Bunit.TestDoubles;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -43,6 +44,7 @@ public sealed class PortalTestContext : IAsyncDisposable
 
     public ClusterService Clusters => Bunit.Services.GetRequiredService<ClusterService>();
     public InventorySync Inventory => Bunit.Services.GetRequiredService<InventorySync>();
+    public PipelineService Pipelines => Bunit.Services.GetRequiredService<PipelineService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
     private PortalTestContext(TestPostgres db)
@@ -90,7 +92,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddMudServices();
         services.AddSingleton<IBackgroundJobClient>(Jobs);
 
-        // As AuditExtensions, AccountExtensions and ClusterExtensions register them, with the fake at the cluster seam.
+        // As AuditExtensions, AccountExtensions, ClusterExtensions and PipelineExtensions register them, with the fake at the cluster seam.
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<ApiTokenService>();
@@ -99,6 +101,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ClusterService>();
         services.AddSingleton<InventorySync>();
         services.AddSingleton<FleetNotifier>();
+        services.AddSingleton<PipelineService>();
     }
 
     public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);
