@@ -5,6 +5,7 @@ using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Pipelines;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 
@@ -19,11 +20,13 @@ builder.AddAccounts();
 builder.AddClusters();
 builder.AddCatalog();
 builder.AddChanges();
+builder.AddPipelines();
 
 var app = builder.Build();
 
 await app.PrepareDatabaseAsync();
 await app.SeedDemoAsync();
+await app.SeedDemoPipelinesAsync();
 
 app.UsePortalPipeline();
 app.MapAccountEndpoints();
@@ -31,6 +34,7 @@ app.MapAuditEndpoints();
 app.MapClusterEndpoints();
 app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
+app.MapPipelineEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

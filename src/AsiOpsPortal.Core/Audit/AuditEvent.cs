@@ -42,4 +42,7 @@ public static class AuditActions
     public const string ChangeRollbackStarted = "change.rollback-started";
     public const string ChangeWave = "change.wave";
     public const string ChangeFinished = "change.finished";
+    public const string PipelineCreated = "pipeline.create";
+    public const string PipelineUpdated = "pipeline.update";
+    public const string PipelineDeleted = "pipeline.delete";
 }

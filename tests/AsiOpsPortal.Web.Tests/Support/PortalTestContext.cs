@@ -9,6 +9,7 @@ using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Pipelines;
 using Bunit.TestDoubles;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -47,6 +48,7 @@ public sealed class PortalTestContext : IAsyncDisposable
     public ClusterService Clusters => Bunit.Services.GetRequiredService<ClusterService>();
     public InventorySync Inventory => Bunit.Services.GetRequiredService<InventorySync>();
     public CatalogService Catalog => Bunit.Services.GetRequiredService<CatalogService>();
+    public PipelineService Pipelines => Bunit.Services.GetRequiredService<PipelineService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
     private PortalTestContext(TestPostgres db)
@@ -94,7 +96,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddMudServices();
         services.AddSingleton<IBackgroundJobClient>(Jobs);
 
-        // As AuditExtensions, AccountExtensions, ClusterExtensions and CatalogExtensions register them, with the fake at the cluster seam.
+        // As the features' Add* extensions register them, with the fake at the cluster seam.
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<ApiTokenService>();
@@ -106,6 +108,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<CatalogService>();
         services.AddSingleton<ChangeService>();
         services.AddSingleton<RolloutScheduler>();
+        services.AddSingleton<PipelineService>();
     }
 
     public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);

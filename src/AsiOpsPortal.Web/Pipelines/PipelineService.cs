@@ -1,0 +1,202 @@
+using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace AsiOpsPortal.Web.Pipelines;
+
+/// <summary>Static pipelines: list, read, create, edit (optimistically: a stale editor cannot save over newer work), delete, YAML, and plans.</summary>
+public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
+{
+    /// <summary>Names the pages' addresses already use: /pipelines/new is the editor for a new pipeline.</summary>
+    public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(StringComparer.Ordinal) { "new" };
+
+    public async Task<IReadOnlyList<PipelineSummary>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pipelines = await db.Pipelines.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
+        return pipelines.Select(p => new PipelineSummary(p.Name, p.Description, p.Scope, p.Waves.Select(w => w.Name).ToList(),
+            p.Waves.Sum(w => w.Clusters.Count), p.UpdatedBy, p.UpdatedAt)).ToList();
+    }
+
+    public async Task<PipelineView?> GetAsync(string name, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pipeline = await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, ct);
+        return pipeline is null ? null : ToView(pipeline);
+    }
+
+    /// <summary>What planning knows of every registered cluster, for validation, previews and the editor's fleet pool.</summary>
+    public async Task<IReadOnlyList<ClusterFacts>> FleetAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await LoadFleetAsync(db, ct);
+    }
+
+    public async Task<PipelineView> CreateAsync(PipelineDocument document, string actor, CancellationToken ct = default)
+    {
+        document = Normalize(document);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await ValidateAsync(db, document, ct);
+        if (await db.Pipelines.AnyAsync(p => p.Name == document.Name, ct))
+            throw new ConflictException($"A pipeline named '{document.Name}' already exists.");
+
+        var pipeline = new Pipeline
+        {
+            Name = document.Name,
+            Description = document.Description,
+            Scope = document.Scope,
+            Waves = document.Waves,
+            UpdatedBy = actor,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Pipelines.Add(pipeline);
+        await audit.AppendAsync(db, actor, AuditActions.PipelineCreated, Target(pipeline.Name), PipelineDiff.Summarize(document), ct: ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            throw new ConflictException($"A pipeline named '{document.Name}' already exists.");
+        }
+        await tx.CommitAsync(ct);
+        return ToView(pipeline);
+    }
+
+    /// <summary>
+    /// Replaces a pipeline's description, scope and waves. With <paramref name="expectedVersion"/> (the version the editor
+    /// loaded), refuses to save over anyone else's save in between. An edit that changes nothing writes nothing.
+    /// </summary>
+    public async Task<PipelineView> UpdateAsync(string name, PipelineDocument document, uint? expectedVersion, string actor, CancellationToken ct = default)
+    {
+        document = Normalize(document);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pipeline = await db.Pipelines.SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.");
+        if (document.Name != pipeline.Name)
+            throw new ValidationFailedException([$"The document names pipeline '{document.Name}', but this is '{pipeline.Name}'; pipelines cannot be renamed."]);
+        if (expectedVersion is { } expected && expected != pipeline.ConcurrencyToken) throw StaleEdit(pipeline);
+        await ValidateAsync(db, document, ct);
+
+        var changes = PipelineDiff.Describe(PipelineDocument.Of(pipeline), document);
+        if (changes == PipelineDiff.Unchanged) return ToView(pipeline);
+
+        pipeline.Description = document.Description;
+        pipeline.Scope = document.Scope;
+        pipeline.Waves = document.Waves;
+        pipeline.UpdatedBy = actor;
+        pipeline.UpdatedAt = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await audit.AppendAsync(db, actor, AuditActions.PipelineUpdated, Target(pipeline.Name), changes, ct: ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Someone saved between our read and our write: xmin moved on.
+            await using var fresh = await dbFactory.CreateDbContextAsync(ct);
+            throw StaleEdit(await fresh.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, ct) ?? pipeline);
+        }
+        await tx.CommitAsync(ct);
+        return ToView(pipeline);
+    }
+
+    public async Task DeleteAsync(string name, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pipeline = await db.Pipelines.SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.");
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Pipelines.Remove(pipeline);
+        await audit.AppendAsync(db, actor, AuditActions.PipelineDeleted, Target(pipeline.Name), PipelineDiff.Summarize(PipelineDocument.Of(pipeline)), ct: ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The saved pipeline as YAML, ready to edit and send back.</summary>
+    public async Task<string> ExportAsync(string name, CancellationToken ct = default) =>
+        PipelineYaml.Export((await GetAsync(name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.")).Document);
+
+    /// <summary>Reads YAML or JSON; every problem, with its line, becomes a validation failure a person can fix.</summary>
+    public static PipelineDocument Import(string yamlOrJson)
+    {
+        try { return PipelineYaml.Import(yamlOrJson); }
+        catch (PipelineException e) { throw new ValidationFailedException(e.Problems); }
+    }
+
+    /// <summary>The plan the saved pipeline resolves to against the clusters registered now.</summary>
+    public async Task<PlanView> PlanAsync(string name, CancellationToken ct = default)
+    {
+        var pipeline = await GetAsync(name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.");
+        return await PreviewAsync(pipeline.Document, ct);
+    }
+
+    /// <summary>The plan a pipeline, saved or not, would resolve to against the clusters registered now.</summary>
+    public async Task<PlanView> PreviewAsync(PipelineDocument document, CancellationToken ct = default)
+    {
+        var fleet = await FleetAsync(ct);
+        try
+        {
+            var plan = PipelineRules.Plan(new Pipeline { Name = document.Name, Description = document.Description, Scope = document.Scope, Waves = document.Waves }, fleet);
+            return new PlanView(
+                plan.Waves.Select(w => new PlannedWaveView(w.Name, w.Clusters.Select(c => c.Name).ToList(), w.MaxConcurrency, w.MinSuccessSeconds,
+                    w.ProgressDeadlineSeconds, w.MaxFailures, w.Canary)).ToList(),
+                plan.Unplanned);
+        }
+        catch (PipelineException e)
+        {
+            throw new ValidationFailedException(e.Problems);
+        }
+    }
+
+    /// <summary>Every problem with <paramref name="document"/> against the fleet registered now, reserved names included.</summary>
+    public static IReadOnlyList<string> Problems(PipelineDocument document, IReadOnlyList<ClusterFacts> fleet)
+    {
+        var problems = PipelineRules.Validate(document.Name, document.Waves, document.Scope, fleet).ToList();
+        if (ReservedNames.Contains(document.Name)) problems.Insert(0, $"'{document.Name}' is reserved: it is the address of the new-pipeline page.");
+        return problems;
+    }
+
+    internal static async Task<IReadOnlyList<ClusterFacts>> LoadFleetAsync(PortalDbContext db, CancellationToken ct)
+    {
+        var rows = await db.Clusters.AsNoTracking().OrderBy(c => c.Name)
+            .Select(c => new { c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels })
+            .ToListAsync(ct);
+        return rows.Select(c => new ClusterFacts(c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels)).ToList();
+    }
+
+    /// <summary>Trims what people type around names and treats a blank selector as none, so equal intent saves as equal text.</summary>
+    internal static PipelineDocument Normalize(PipelineDocument document) => new(
+        (document.Name ?? "").Trim(),
+        (document.Description ?? "").Trim(),
+        Blank(document.Scope),
+        (document.Waves ?? []).Select(w =>
+        {
+            var wave = PipelineDocument.Copy(w);
+            wave.Name = (wave.Name ?? "").Trim();
+            wave.Clusters = (wave.Clusters ?? []).Select(c => (c ?? "").Trim()).ToList();
+            wave.Selector = Blank(wave.Selector);
+            wave.MaxFailures = (wave.MaxFailures ?? "").Trim() is { Length: > 0 } maxFailures ? maxFailures : "0";
+            return wave;
+        }).ToList());
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static async Task ValidateAsync(PortalDbContext db, PipelineDocument document, CancellationToken ct)
+    {
+        var problems = Problems(document, await LoadFleetAsync(db, ct));
+        if (problems.Count > 0) throw new ValidationFailedException(problems);
+    }
+
+    private static ConflictException StaleEdit(Pipeline current) =>
+        new($"Pipeline '{current.Name}' was saved by {current.UpdatedBy} at {current.UpdatedAt:u} after you loaded it; "
+            + "reload to see their version (export yours first to keep it).");
+
+    private static string Target(string name) => $"pipeline/{name}";
+
+    private static PipelineView ToView(Pipeline p) => new(PipelineDocument.Of(p), p.UpdatedBy, p.UpdatedAt, p.ConcurrencyToken);
+}
