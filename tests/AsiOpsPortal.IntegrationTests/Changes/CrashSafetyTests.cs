@@ -42,9 +42,8 @@ public sealed class CrashSafetyTests
             await bob.ApproveOkAsync(id);
 
             await Eventually.WithinAsync(dying.Applied, TimeSpan.FromSeconds(60), $"the apply to {Victim}");
-            // The worker is now stuck between the apply and its record: stop the whole process under it.
-            await first.DisposeAsync();
-            second = first.Successor();
+            // The worker is now stuck between the apply and its record: stop the whole process under it, start another.
+            second = await first.RestartAsync();
 
             var done = await second.ApiClient("bob").WaitForStatusAsync(id, "Succeeded");
 

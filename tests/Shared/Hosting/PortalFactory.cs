@@ -58,15 +58,16 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// A second portal process over this one's database (as after a restart, or a second worker): it takes over the
-    /// database's lifetime, so this one can be disposed first.
+    /// Stops this portal (its Hangfire workers with it) and starts a fresh one over the same database, as after a crash
+    /// and restart. The new one owns the database from then on; this one must not be used again.
     /// </summary>
-    public PortalFactory Successor()
+    public async Task<PortalFactory> RestartAsync()
     {
+        _ownsDb = false;
+        await DisposeAsync();
         var successor = new PortalFactory(Db, _settings, onKestrel: false);
         successor.StartServer();
         foreach (var (user, token) in _tokens) successor._tokens[user] = token;
-        _ownsDb = false;
         return successor;
     }
 
