@@ -22,11 +22,11 @@ public sealed class ChangeJourneyTests(PortalFixture portal, ITestOutputHelper o
             await alice.LogInAsync("alice");
             await alice.GoToAsync("/changes/new");
             var page = alice.Page;
-            await page.GetByTestId("title").Locator("input").FillAsync("web-e2e 1.0 to the fleet");
+            await Field(page, "title").FillAsync("web-e2e 1.0 to the fleet");
             await ChooseAsync(page, "component", Component);
             await ChooseAsync(page, "version", "1.0");
             await ChooseAsync(page, "pipeline", Pipeline);
-            await page.GetByTestId("reason").Locator("textarea").FillAsync("First release of the e2e web tier.");
+            await Field(page, "reason").FillAsync("First release of the e2e web tier.");
             await page.GetByTestId("preview").ClickAsync();
             await Assertions.Expect(page.GetByTestId("plan-preview")).ToContainTextAsync("2 clusters in 2 waves");
             await page.GetByTestId("submit").ClickAsync();
@@ -80,9 +80,13 @@ public sealed class ChangeJourneyTests(PortalFixture portal, ITestOutputHelper o
         Assert.Equal("nginx:1.26", await DeploymentImageAsync("test-hangzhou-03"));
     }
 
+    /// <summary>The input or textarea a MudBlazor field carries its data-testid on (or inside).</summary>
+    private static ILocator Field(IPage page, string testId) =>
+        page.Locator($"input[data-testid={testId}], textarea[data-testid={testId}], [data-testid={testId}] input, [data-testid={testId}] textarea").First;
+
     private static async Task ChooseAsync(IPage page, string testId, string option)
     {
-        await page.GetByTestId(testId).ClickAsync();
+        await page.Locator(".mud-input-control").Filter(new() { Has = page.Locator($"[data-testid={testId}]") }).First.ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = option }).First.ClickAsync();
         await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
     }
