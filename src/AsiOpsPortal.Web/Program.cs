@@ -24,7 +24,7 @@ builder.AddPipelines();
 
 var app = builder.Build();
 
-await app.PrepareDatabaseAsync();
+if (!await app.PrepareDatabaseAsync()) return;
 await app.SeedDemoAsync();
 await app.SeedDemoPipelinesAsync();
 

@@ -70,14 +70,16 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
         var approvedAt = DateTimeOffset.UtcNow;
         await changes.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), approvers[proposed.RequiredApprovals - 1], Roles.Sre);
         Figures.Note($"{Name}: rollout running");
-        ChangeDetail done;
+        // Watch the status column only: rendering the whole change every few milliseconds would load the machine it measures.
         while (true)
         {
-            done = (await changes.GetAsync(proposed.Id))!;
-            if (ChangeLifecycle.IsEnded(Enum.Parse<ChangeStatus>(done.Status)) || done.Status == nameof(ChangeStatus.Paused)) break;
+            await using var db = portal.Db.CreateContext();
+            var status = await db.Changes.Where(c => c.Id == proposed.Id).Select(c => c.Status).SingleAsync();
+            if (ChangeLifecycle.IsEnded(status) || status == ChangeStatus.Paused) break;
             await Task.Delay(50);
         }
         var wall = watch.Elapsed;
+        var done = (await changes.GetAsync(proposed.Id))!;
         if (done.Status != nameof(ChangeStatus.Succeeded))
             throw new InvalidOperationException($"The rollout ended {done.Status}: {done.StatusReason}");
 

@@ -32,6 +32,15 @@ public sealed class TestPostgres : IAsyncDisposable
     /// <summary>Creates an empty database named after <paramref name="purpose"/> and applies every migration.</summary>
     public static async Task<TestPostgres> CreateAsync(string purpose)
     {
+        var db = await CreateEmptyAsync(purpose);
+        await using var context = db.CreateContext();
+        await context.Database.MigrateAsync();
+        return db;
+    }
+
+    /// <summary>Creates an empty database named after <paramref name="purpose"/>, with no schema at all.</summary>
+    public static async Task<TestPostgres> CreateEmptyAsync(string purpose)
+    {
         var name = $"t_{new string(purpose.ToLowerInvariant().Where(char.IsLetterOrDigit).Take(30).ToArray())}_{Guid.NewGuid():N}";
         name = name[..Math.Min(50, name.Length)];
         var db = new TestPostgres(ServerConnectionString, name);
@@ -41,8 +50,6 @@ public sealed class TestPostgres : IAsyncDisposable
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await create.ExecuteNonQueryAsync();
         }
-        await using var context = db.CreateContext();
-        await context.Database.MigrateAsync();
         return db;
     }
 

@@ -8,14 +8,13 @@ internal static class ChangeDetails
 {
     public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps)
     {
+        var forwardSteps = steps.Where(s => s.Phase == RolloutPhase.Forward).ToDictionary(s => s.ClusterId);
         var forward = change.Plan.Waves.Select((planned, index) =>
         {
             var wave = waves.SingleOrDefault(w => w.Phase == RolloutPhase.Forward && w.Index == index);
-            var clusters = planned.Clusters.Select(c =>
-            {
-                var step = steps.SingleOrDefault(s => s.Phase == RolloutPhase.Forward && s.ClusterId == c.ClusterId);
-                return Cluster(c.Name, c.Environment, step, from: c.PreviousVersion, to: change.Version);
-            }).ToList();
+            var clusters = planned.Clusters
+                .Select(c => Cluster(c.Name, c.Environment, forwardSteps.GetValueOrDefault(c.ClusterId), from: c.PreviousVersion, to: change.Version))
+                .ToList();
             return new WaveView(index, planned.Name, wave is null ? nameof(WaveStatus.Pending) : ChangeViewText.Of(wave.Status),
                 planned.MaxConcurrency, planned.MinSuccessSeconds, planned.ProgressDeadlineSeconds, planned.MaxFailures, planned.Canary,
                 wave?.StartedAt, wave?.FinishedAt, clusters);

@@ -21,10 +21,15 @@ public static class DatabaseExtensions
             .PersistKeysToDbContext<PortalDbContext>();
     }
 
-    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    /// <summary>Applies migrations when asked to; returns false when the process should stop here (migrate-only mode).</summary>
+    public static async Task<bool> PrepareDatabaseAsync(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IOptions<PortalOptions>>().Value.MigrateOnStartup) return;
-        await using var db = await app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        await db.Database.MigrateAsync();
+        var options = app.Services.GetRequiredService<IOptions<PortalOptions>>().Value;
+        if (options.MigrateOnStartup || options.MigrateOnly)
+        {
+            await using var db = await app.Services.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+            await db.Database.MigrateAsync();
+        }
+        return !options.MigrateOnly;
     }
 }

@@ -9,6 +9,9 @@ public sealed class PortalOptions
     /// <summary>Apply EF migrations when the host starts (demo and tests; production runs them as a separate step).</summary>
     public bool MigrateOnStartup { get; set; }
 
+    /// <summary>Apply EF migrations and exit: the deployment's separate migrate step (docker compose's `migrate` service).</summary>
+    public bool MigrateOnly { get; set; }
+
     /// <summary>What this instance runs: web pages and API, Hangfire workers, or both.</summary>
     public bool RunWorkers { get; set; } = true;
 
