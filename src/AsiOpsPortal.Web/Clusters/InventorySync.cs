@@ -1,4 +1,6 @@
+using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Web.Infrastructure;
@@ -69,6 +71,7 @@ public sealed class InventorySync(
             var probe = await clusters.ProbeAsync(target, deadline.Token);
             var nodes = await ListAllNodesAsync(target, deadline.Token);
             await ApplyNodesAsync(db, cluster, nodes, ct);
+            await CheckDriftAsync(db, cluster, target, deadline.Token);
             var ready = nodes.Count(n => n.Ready);
             Record(cluster, ClusterRules.StatusFromSync(true, nodes.Count, ready), nodes.Count, ready, error: null);
             cluster.KubernetesVersion = probe.KubernetesVersion;
@@ -114,6 +117,30 @@ public sealed class InventorySync(
             continueToken = page.ContinueToken;
         } while (continueToken is not null);
         return nodes;
+    }
+
+    /// <summary>
+    /// For each component the cluster runs (as the last successful apply recorded), reads its workloads back and records
+    /// what no longer matches, so the catalog can flag drift.
+    /// </summary>
+    private async Task CheckDriftAsync(PortalDbContext db, Cluster cluster, ClusterTarget target, CancellationToken ct)
+    {
+        var releases = await db.ClusterReleases.Where(r => r.ClusterId == cluster.Id).ToListAsync(ct);
+        foreach (var release in releases)
+        {
+            var version = await db.ComponentVersions.AsNoTracking().Where(v => v.Id == release.VersionId)
+                .Select(v => new { v.Manifests, Namespace = db.Components.Where(c => c.Id == v.ComponentId).Select(c => c.Namespace).Single() })
+                .SingleOrDefaultAsync(ct);
+            if (version is null) continue;
+            var differences = new List<string>();
+            foreach (var desired in DriftRules.Checked(Manifests.Parse(version.Manifests).Select(o => o.WithNamespace(version.Namespace))))
+            {
+                if (DriftRules.Describe(desired, await clusters.GetObjectAsync(target, desired.Ref, ct)) is { } difference)
+                    differences.Add(difference);
+            }
+            release.Drift = differences.Count == 0 ? null : string.Join("; ", differences);
+            release.DriftCheckedAt = time.GetUtcNow();
+        }
     }
 
     /// <summary>

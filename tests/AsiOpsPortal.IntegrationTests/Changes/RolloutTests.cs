@@ -38,6 +38,22 @@ public sealed class RolloutTests(RolloutWorld world) : IClassFixture<RolloutWorl
             Assert.Equal("nginx:1.26", await world.Fleet.DeploymentImageAsync(cluster, "web-full", "web-full"));
         var finished = await _bob.AuditAsync("change.finished");
         Assert.Contains(finished, e => e!["target"]!.GetValue<string>() == $"change/{id}");
+
+        // The catalog knows which version each cluster runs, and the next sync flags a hand-made change as drift.
+        await world.Fleet.SetDeploymentImageAsync(rest[0], "web-full", "web-full", "nginx:1.25");
+        using (var sync = await _bob.PostAsync($"/api/v1/clusters/{rest[0]}/sync", null))
+            Assert.Equal(HttpStatusCode.Accepted, sync.StatusCode);
+        var releases = await Eventually.UntilAsync(async () =>
+            {
+                using var response = await _bob.GetAsync("/api/v1/components/web-full/clusters");
+                return (await response.ExpectJsonAsync(HttpStatusCode.OK, "reading releases"))["items"]!.AsArray();
+            },
+            items => items.Any(r => r!["cluster"]!.GetValue<string>() == rest[0] && r["drift"] is not null),
+            $"drift on {rest[0]}");
+        Assert.Equal(3, releases.Count);
+        Assert.All(releases, r => Assert.Equal("1.0", r!["version"]!.GetValue<string>()));
+        var drifted = releases.Single(r => r!["cluster"]!.GetValue<string>() == rest[0])!;
+        Assert.Contains("runs nginx:1.25", drifted["drift"]!.GetValue<string>());
     }
 
     [Fact]

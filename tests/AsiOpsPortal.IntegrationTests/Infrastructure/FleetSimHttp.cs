@@ -55,6 +55,24 @@ public static class FleetSimHttp
         return deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>();
     }
 
+    /// <summary>What `kubectl set image` does to a one-container Deployment: someone changing the cluster by hand.</summary>
+    public static async Task SetDeploymentImageAsync(this FleetSimulator fleet, string cluster, string ns, string name, string image)
+    {
+        using var http = Client(fleet, cluster);
+        var deployment = JsonNode.Parse(await http.GetStringAsync($"{fleet.ServerUrl(cluster).TrimEnd('/')}/apis/apps/v1/namespaces/{ns}/deployments/{name}"))!;
+        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["name"]!.GetValue<string>();
+        var patch = new JsonObject
+        {
+            ["spec"] = new JsonObject { ["template"] = new JsonObject { ["spec"] = new JsonObject
+            {
+                ["containers"] = new JsonArray(new JsonObject { ["name"] = container, ["image"] = image }),
+            } } },
+        };
+        using var content = new StringContent(patch.ToJsonString(), MediaTypeHeaderValue.Parse("application/strategic-merge-patch+json"));
+        using var response = await http.PatchAsync($"{fleet.ServerUrl(cluster).TrimEnd('/')}/apis/apps/v1/namespaces/{ns}/deployments/{name}", content);
+        response.EnsureSuccessStatusCode();
+    }
+
     private static HttpClient Client(FleetSimulator fleet, string cluster)
     {
         var http = new HttpClient();
