@@ -62,7 +62,8 @@ public sealed record NodePageView(IReadOnlyList<NodeRow> Items, int Total);
 /// <summary>One slice of the fleet (an environment, a region or a tier) and how it is doing.</summary>
 public sealed record FleetSlice(string Key, int Clusters, int InTrouble, int NodesTotal, int NodesReady)
 {
-    public double ReadyPercent => NodesTotal == 0 ? 100 : 100.0 * NodesReady / NodesTotal;
+    /// <summary>Null while no node is known (never synced): an empty slice is not "100% ready".</summary>
+    public double? ReadyPercent => NodesTotal == 0 ? null : 100.0 * NodesReady / NodesTotal;
 }
 
 public sealed record FleetOverview(

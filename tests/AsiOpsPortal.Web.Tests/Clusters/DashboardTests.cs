@@ -37,6 +37,20 @@ public sealed class DashboardTests : IAsyncLifetime
         cut.FindAll("[data-testid=slice]").Single(s => s.QuerySelector("a")!.TextContent.Trim() == key);
 
     [Fact]
+    public async Task Dashboard_SaysNoNodesAreKnown_ForASliceWhoseClustersNeverSynced()
+    {
+        await _portal.SeedAsync(
+            new SeedCluster("prod-hz-01", "prod", "cn-hangzhou", Tier: 0, Nodes: 5),
+            new SeedCluster("test-bj-01", "test", "cn-beijing", Tier: 3, Nodes: 3, Unreachable: "test-bj-01: connection refused"));
+
+        var cut = RenderLoaded();
+
+        cut.WaitForAssertion(() => Assert.Equal("test: no nodes known yet",
+            Slice(cut, "test").QuerySelector("[aria-label]")!.GetAttribute("aria-label")), Timeout);
+        Assert.Equal("prod: 100.0% nodes ready", Slice(cut, "prod").QuerySelector("[aria-label]")!.GetAttribute("aria-label"));
+    }
+
+    [Fact]
     public async Task Dashboard_ShowsFleetCounts_WhenClustersAreRegistered()
     {
         await SeedFleetAsync();
