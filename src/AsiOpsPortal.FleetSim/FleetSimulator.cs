@@ -33,7 +33,7 @@ public sealed class FleetSimulator : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var certificate = TlsOnSamePort.CreateCertificate();
+        var certificate = TlsOnSamePort.LoadOrCreateCertificate(options.KubeconfigDirectory);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port, listen => listen.UseHttpAndHttps(certificate)));
         var app = builder.Build();
         app.MapAdminEndpoints(fleet);

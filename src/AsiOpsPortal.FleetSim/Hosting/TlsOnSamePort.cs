@@ -57,6 +57,37 @@ internal static class TlsOnSamePort
         });
     }
 
+    /// <summary>The file in the kubeconfig directory that keeps the certificate across restarts.</summary>
+    public const string CertificateFile = "fleetsim-tls.pfx";
+
+    /// <summary>
+    /// The certificate kept in <paramref name="directory"/> while it stays valid for another day, else a new one saved
+    /// there: kubeconfigs handed out earlier (and imported into the portal) keep working after a restart.
+    /// </summary>
+    public static X509Certificate2 LoadOrCreateCertificate(string? directory)
+    {
+        if (directory is null) return CreateCertificate();
+        var path = Path.Combine(directory, CertificateFile);
+        if (File.Exists(path))
+        {
+            try
+            {
+                var kept = X509CertificateLoader.LoadPkcs12FromFile(path, null);
+                if (kept.HasPrivateKey && kept.NotAfter > DateTime.Now.AddDays(1)) return kept;
+                kept.Dispose();
+            }
+            catch (CryptographicException)
+            {
+                // Unreadable: replace it below.
+            }
+        }
+        var created = CreateCertificate();
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(path, created.Export(X509ContentType.Pkcs12));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return created;
+    }
+
     /// <summary>A self-signed certificate for 127.0.0.1 and localhost; the kubeconfigs carry it as their CA.</summary>
     public static X509Certificate2 CreateCertificate()
     {
