@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AsiOpsPortal.Tests.Shared;
 
 namespace AsiOpsPortal.E2E;
 
@@ -102,7 +103,7 @@ public sealed class ChangeJourneyTests(PortalFixture portal, ITestOutputHelper o
         var bob = portal.Portal.ApiClient("bob");
         await ExpectAsync(await bob.PostAsJsonAsync("/api/v1/components", new { name = Component, @namespace = Component, description = "e2e" }), HttpStatusCode.Created);
         foreach (var (version, image) in new[] { ("1.0", "nginx:1.26"), ("1.1", "nginx:1.27") })
-            await ExpectAsync(await bob.PostAsJsonAsync($"/api/v1/components/{Component}/versions", new { version, manifests = Manifests(image) }), HttpStatusCode.Created);
+            await ExpectAsync(await bob.PostAsJsonAsync($"/api/v1/components/{Component}/versions", new { version, manifests = SampleManifests.Workload(Component, Component, image) }), HttpStatusCode.Created);
         await ExpectAsync(await bob.PostAsJsonAsync("/api/v1/pipelines", new
         {
             name = Pipeline,
@@ -139,27 +140,4 @@ public sealed class ChangeJourneyTests(PortalFixture portal, ITestOutputHelper o
         Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
         return JsonNode.Parse(body)!;
     }
-
-    private static string Manifests(string image) => $"""
-        apiVersion: v1
-        kind: Namespace
-        metadata:
-          name: {Component}
-        ---
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: {Component}
-        spec:
-          replicas: 2
-          selector:
-            matchLabels: {"{"}app: {Component}{"}"}
-          template:
-            metadata:
-              labels: {"{"}app: {Component}{"}"}
-            spec:
-              containers:
-                - name: web
-                  image: {image}
-        """;
 }

@@ -3,6 +3,30 @@ namespace AsiOpsPortal.Tests.Shared;
 /// <summary>Manifests the catalog tests upload: a small web component, and a broken one whose problem is known.</summary>
 public static class SampleManifests
 {
+    /// <summary>Namespace <paramref name="ns"/> and a one-container Deployment (with a selector, as rollouts need) running <paramref name="image"/>.</summary>
+    public static string Workload(string ns, string name, string image, int replicas = 2) => $"""
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: {ns}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {name}
+        spec:
+          replicas: {replicas}
+          selector:
+            matchLabels: {"{"}app: {name}{"}"}
+          template:
+            metadata:
+              labels: {"{"}app: {name}{"}"}
+            spec:
+              containers:
+                - name: {name}
+                  image: {image}
+        """;
+
     /// <summary>Namespace, ConfigMap and Deployment "web"; versions differ by image and replicas.</summary>
     public static string Web(string image = "nginx:1.26.2", int replicas = 3) => $"""
         apiVersion: v1

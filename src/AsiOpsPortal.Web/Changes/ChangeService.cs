@@ -29,15 +29,7 @@ public sealed class ChangeService(
     public async Task<ChangeDetail> ProposeAsync(ChangeProposal proposal, string actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var change = new Change
-        {
-            Title = (proposal.Title ?? "").Trim(),
-            Reason = (proposal.Reason ?? "").Trim(),
-            RollbackPlan = (proposal.RollbackPlan ?? "").Trim(),
-            RequestedBy = actor,
-            PipelineName = (proposal.Pipeline ?? "").Trim(),
-            CreatedAt = time.GetUtcNow(),
-        };
+        var change = new Change { Title = "", PipelineName = "", RequestedBy = actor, CreatedAt = time.GetUtcNow() };
         change.UpdatedAt = change.CreatedAt;
         await DescribeAsync(db, change, proposal, ct);
 
@@ -65,10 +57,6 @@ public sealed class ChangeService(
         if (ChangeLifecycle.Refusal(change.Status, ChangeAction.Edit) is { } refusal) throw new ConflictException(refusal);
 
         var voided = ApprovalPolicy.Count(change);
-        change.Title = (proposal.Title ?? "").Trim();
-        change.Reason = (proposal.Reason ?? "").Trim();
-        change.RollbackPlan = (proposal.RollbackPlan ?? "").Trim();
-        change.PipelineName = (proposal.Pipeline ?? "").Trim();
         (change.ComponentId, change.ComponentName, change.VersionId, change.Version, change.Manifests) = (null, null, null, null, null);
         await DescribeAsync(db, change, proposal, ct);
         change.Revision++;
@@ -87,15 +75,7 @@ public sealed class ChangeService(
     public async Task<ChangeDetail> PreviewAsync(ChangeProposal proposal, string actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var change = new Change
-        {
-            Title = (proposal.Title ?? "").Trim(),
-            Reason = (proposal.Reason ?? "").Trim(),
-            RollbackPlan = (proposal.RollbackPlan ?? "").Trim(),
-            RequestedBy = actor,
-            PipelineName = (proposal.Pipeline ?? "").Trim(),
-            CreatedAt = time.GetUtcNow(),
-        };
+        var change = new Change { Title = "", PipelineName = "", RequestedBy = actor, CreatedAt = time.GetUtcNow() };
         await DescribeAsync(db, change, proposal, ct);
         return ChangeDetails.Build(change, [], []);
     }
@@ -274,9 +254,13 @@ public sealed class ChangeService(
         return ChangeDetails.Build(change, waves, steps);
     }
 
-    /// <summary>Fills in what, where and risk from the proposal; throws with every problem a person must fix.</summary>
+    /// <summary>Fills in what, where, why and risk from the proposal; throws with every problem a person must fix.</summary>
     private static async Task DescribeAsync(PortalDbContext db, Change change, ChangeProposal proposal, CancellationToken ct)
     {
+        change.Title = (proposal.Title ?? "").Trim();
+        change.Reason = (proposal.Reason ?? "").Trim();
+        change.RollbackPlan = (proposal.RollbackPlan ?? "").Trim();
+        change.PipelineName = (proposal.Pipeline ?? "").Trim();
         var errors = new List<string>();
         if (change.Title.Length == 0) errors.Add("A title is required.");
         if (change.Title.Length > MaxTitleLength) errors.Add($"The title is longer than {MaxTitleLength} characters.");

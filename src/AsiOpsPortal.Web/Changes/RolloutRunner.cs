@@ -63,12 +63,13 @@ public sealed class RolloutRunner(
         }
     }
 
-    /// <summary>Remembers, for one runner's life, what it claimed itself and the manifests it parsed.</summary>
+    /// <summary>Remembers, for one runner's life, what it claimed itself, the manifests it parsed and where its clusters are.</summary>
     private sealed class Run(long changeId)
     {
         public long ChangeId { get; } = changeId;
         public HashSet<long> ClaimedHere { get; } = [];
         public ConcurrentDictionary<Guid, IReadOnlyList<ManifestObject>> Versions { get; } = new();
+        public ConcurrentDictionary<Guid, ClusterTarget> Targets { get; } = new();
         public IReadOnlyList<ManifestObject>? Forward { get; set; }
     }
 
@@ -178,11 +179,9 @@ public sealed class RolloutRunner(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var step = await db.RolloutSteps.SingleAsync(s => s.Id == stepId, ct);
         if (step.Status is not (StepStatus.Applying or StepStatus.Converging)) return true;
-        var cluster = await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.ClusterId, ct);
         try
         {
-            if (cluster is null) throw new ClusterCallException(ClusterFailure.Unreachable, $"{step.ClusterName} was removed from the registry.");
-            var target = new ClusterTarget(cluster.Id, cluster.Name, protector.Unprotect(cluster.EncryptedKubeconfig), cluster.KubeconfigContext);
+            var target = await TargetAsync(db, run, step, ct);
             var (objects, remove) = await DesiredAsync(db, run, change, step, ct);
             if (step.Status == StepStatus.Applying)
             {
@@ -220,6 +219,15 @@ public sealed class RolloutRunner(
         }
         await db.SaveChangesAsync(ct);
         return step.Status is StepStatus.Succeeded or StepStatus.Failed;
+    }
+
+    /// <summary>Where a step's cluster is, read and decrypted once per runner rather than on every convergence poll.</summary>
+    private async Task<ClusterTarget> TargetAsync(PortalDbContext db, Run run, RolloutStep step, CancellationToken ct)
+    {
+        if (run.Targets.TryGetValue(step.ClusterId, out var cached)) return cached;
+        var cluster = await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.ClusterId, ct)
+            ?? throw new ClusterCallException(ClusterFailure.Unreachable, $"{step.ClusterName} was removed from the registry.");
+        return run.Targets[step.ClusterId] = new ClusterTarget(cluster.Id, cluster.Name, protector.Unprotect(cluster.EncryptedKubeconfig), cluster.KubeconfigContext);
     }
 
     /// <summary>

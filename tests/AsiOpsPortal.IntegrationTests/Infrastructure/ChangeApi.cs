@@ -3,43 +3,20 @@ extern alias fleetsim;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using AsiOpsPortal.Tests.Shared;
 
 namespace AsiOpsPortal.IntegrationTests.Infrastructure;
 
 /// <summary>Components, pipelines and changes through /api/v1, as release scripts drive them.</summary>
 public static class ChangeApi
 {
-    /// <summary>A Namespace and a one-container Deployment running <paramref name="image"/>.</summary>
-    public static string WebManifests(string ns, string name, string image, int replicas = 2) => $"""
-        apiVersion: v1
-        kind: Namespace
-        metadata:
-          name: {ns}
-        ---
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata:
-          name: {name}
-        spec:
-          replicas: {replicas}
-          selector:
-            matchLabels: {"{"}app: {name}{"}"}
-          template:
-            metadata:
-              labels: {"{"}app: {name}{"}"}
-            spec:
-              containers:
-                - name: {name}
-                  image: {image}
-        """;
-
     public static async Task CreateComponentAsync(this HttpClient api, string name, string ns, params (string Version, string Image)[] versions)
     {
         using (var created = await api.PostAsJsonAsync("/api/v1/components", new { name, @namespace = ns, description = "integration test component" }))
             await created.ExpectJsonAsync(HttpStatusCode.Created, $"creating component {name}");
         foreach (var (version, image) in versions)
         {
-            using var added = await api.PostAsJsonAsync($"/api/v1/components/{name}/versions", new { version, manifests = WebManifests(ns, name, image) });
+            using var added = await api.PostAsJsonAsync($"/api/v1/components/{name}/versions", new { version, manifests = SampleManifests.Workload(ns, name, image) });
             await added.ExpectJsonAsync(HttpStatusCode.Created, $"adding {name} {version}");
         }
     }
