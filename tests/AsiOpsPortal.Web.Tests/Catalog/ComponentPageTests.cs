@@ -73,7 +73,8 @@ public sealed class ComponentPageTests : IAsyncLifetime
         Assert.Equal("latest 1.27.3", cut.Find("[data-testid=latest-version]").TextContent.Trim());
         Assert.Contains("changes since 1.26.2", cut.FindAll("[data-testid=version-row]")[0].TextContent);
         Assert.Empty(cut.FindAll("[data-testid=version-error]"));
-        Assert.Equal("", ManifestsField(cut));
+        // The upload form clears itself in its own render, which may land after the list's.
+        cut.WaitForAssertion(() => Assert.Equal("", ManifestsField(cut)), Timeout);
         var added = (await _portal.QueryAsync(db => db.AuditEvents.Where(e => e.Action == AuditActions.ComponentVersionAdded))).Last();
         Assert.Equal(("alice", "component/web-frontend"), (added.Actor, added.Target));
         Assert.Contains("version=1.27.3", added.Details);
