@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -27,6 +28,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<Approval> Approvals => Set<Approval>();
     public DbSet<RolloutStep> RolloutSteps => Set<RolloutStep>();
     public DbSet<RolloutWave> RolloutWaves => Set<RolloutWave>();
+    public DbSet<Gate> Gates => Set<Gate>();
+    public DbSet<GateCall> GateCalls => Set<GateCall>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -134,6 +137,25 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(w => w.Status).HasConversion<string>().HasMaxLength(16);
             e.HasIndex(w => new { w.ChangeId, w.Phase, w.Index }).IsUnique();
             e.HasOne<Change>().WithMany().HasForeignKey(w => w.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Gate>(e =>
+        {
+            e.ToTable("gates");
+            e.HasIndex(g => g.Name).IsUnique();
+            e.Property(g => g.Name).HasMaxLength(63);
+            e.Property(g => g.Url).HasMaxLength(2048);
+            e.Property(g => g.Stage).HasConversion<string>().HasMaxLength(16);
+            e.Property(g => g.HeaderNames).HasJsonConversion();
+        });
+
+        builder.Entity<GateCall>(e =>
+        {
+            e.ToTable("gate_calls");
+            e.Property(c => c.Stage).HasConversion<string>().HasMaxLength(16);
+            e.Property(c => c.Outcome).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(c => new { c.ChangeId, c.Stage, c.Wave });
+            e.HasOne<Change>().WithMany().HasForeignKey(c => c.ChangeId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(e =>

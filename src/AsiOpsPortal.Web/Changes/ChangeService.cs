@@ -7,6 +7,7 @@ using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -251,7 +252,8 @@ public sealed class ChangeService(
         if (change is null) return null;
         var waves = await db.RolloutWaves.AsNoTracking().Where(w => w.ChangeId == id).ToListAsync(ct);
         var steps = await db.RolloutSteps.AsNoTracking().Where(s => s.ChangeId == id).ToListAsync(ct);
-        return ChangeDetails.Build(change, waves, steps);
+        var gates = await db.GateCalls.AsNoTracking().Where(c => c.ChangeId == id).OrderBy(c => c.Id).ToListAsync(ct);
+        return ChangeDetails.Build(change, waves, steps) with { Gates = gates.Select(GateCallView.Of).ToList() };
     }
 
     /// <summary>Fills in what, where, why and risk from the proposal; throws with every problem a person must fix.</summary>

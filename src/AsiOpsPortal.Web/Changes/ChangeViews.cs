@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Gates;
 
 namespace AsiOpsPortal.Web.Changes;
 
@@ -63,7 +64,11 @@ public sealed record ChangeDetail(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<WaveView> RollbackWaves);
+    IReadOnlyList<WaveView> RollbackWaves)
+{
+    /// <summary>Every webhook gate asked during the rollout, oldest first.</summary>
+    public IReadOnlyList<GateCallView> Gates { get; init; } = [];
+}
 
 public sealed record ApprovalView(string Approver, string Decision, string Comment, DateTimeOffset At, bool Current);
 

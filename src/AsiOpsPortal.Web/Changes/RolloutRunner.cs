@@ -3,10 +3,12 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -28,6 +30,7 @@ public sealed class RolloutRunner(
     AuditLog audit,
     FleetNotifier notifier,
     RolloutScheduler scheduler,
+    GateKeeper gates,
     IOptions<PortalOptions> options,
     TimeProvider time,
     ILogger<RolloutRunner> log)
@@ -145,6 +148,7 @@ public sealed class RolloutRunner(
             var waves = await db.RolloutWaves.Where(w => w.ChangeId == run.ChangeId && w.Phase == phase).OrderBy(w => w.Index).ToListAsync(ct);
             var steps = await db.RolloutSteps.Where(s => s.ChangeId == run.ChangeId && s.Phase == phase).ToListAsync(ct);
             tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps), now);
+            if (phase == RolloutPhase.Forward && await GatesRefuseAsync(change, tick, ct) is { } refusal) tick = RolloutTick.Pausing(refusal);
             if (tick.ChangesState)
             {
                 switch (await RecordAsync(db, run, change, phase, tick, waves, steps, now, ct))
@@ -160,6 +164,26 @@ public sealed class RolloutRunner(
             run.InFlight[stepId] = WorkAsync(run, change, stepId, run.Stopping);
         if (tick.ChangesState && tick.Work.Count == 0) return TimeSpan.Zero; // a wave moved on: decide the next move now
         return tick.WakeAt is { } wake ? Min(wake - now, _options.RolloutPollInterval) : _options.RolloutPollInterval;
+    }
+
+    /// <summary>
+    /// The gates at the points this tick would pass: before a wave starts (and, before the first, the change's own) and
+    /// after a wave succeeds. Null when all agree. Rollbacks ask no gate: undoing must not wait on outside systems.
+    /// </summary>
+    private async Task<string?> GatesRefuseAsync(Change change, RolloutTick tick, CancellationToken ct)
+    {
+        foreach (var (index, status) in tick.WaveChanges)
+        {
+            var refusal = status switch
+            {
+                WaveStatus.Running => (index == 0 ? await gates.CheckAsync(change, GateStage.BeforeChange, null, ct) : null)
+                    ?? await gates.CheckAsync(change, GateStage.BeforeWave, index, ct),
+                WaveStatus.Succeeded => await gates.CheckAsync(change, GateStage.AfterWave, index, ct),
+                _ => null,
+            };
+            if (refusal is not null) return refusal;
+        }
+        return null;
     }
 
     private enum Recorded { Saved, Raced, Finished }
