@@ -85,6 +85,7 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("/changes", "/changes", Roles.Viewer),
         new("/changes/new", "/changes/new", Roles.Developer),
         new("/changes/{Id:long}", "/changes/999999", Roles.Viewer),
+        new("/changes/{EditId:long}/edit", "/changes/999999/edit", Roles.Developer),
         new("/approvals", "/approvals", Roles.Sre),
         new("/pipelines", "/pipelines", Roles.Viewer),
         new("/pipelines/new", "/pipelines/new", Roles.Sre),
