@@ -8,6 +8,7 @@ using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using Bunit.TestDoubles;
@@ -49,6 +50,7 @@ public sealed class PortalTestContext : IAsyncDisposable
     public InventorySync Inventory => Bunit.Services.GetRequiredService<InventorySync>();
     public CatalogService Catalog => Bunit.Services.GetRequiredService<CatalogService>();
     public PipelineService Pipelines => Bunit.Services.GetRequiredService<PipelineService>();
+    public GateService Gates => Bunit.Services.GetRequiredService<GateService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
     private PortalTestContext(TestPostgres db)
@@ -81,7 +83,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<PortalOptions>();
+        services.AddOptions<PortalOptions>().Configure(o => o.GateAllowedHosts.Add(GateHost));
 
         // As DatabaseExtensions does, with throwaway keys instead of keys kept in the database.
         services.AddDbContextFactory<PortalDbContext>(options => PortalDbContextOptions.Use(options, configuration.PortalConnectionString()));
@@ -109,7 +111,12 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ChangeService>();
         services.AddSingleton<RolloutScheduler>();
         services.AddSingleton<PipelineService>();
+        services.AddSingleton<GateProtector>();
+        services.AddSingleton<GateService>();
     }
+
+    /// <summary>The one host webhook gates may call in component tests.</summary>
+    public const string GateHost = "gates.example.com";
 
     public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);
 
