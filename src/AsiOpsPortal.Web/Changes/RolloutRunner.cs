@@ -121,14 +121,13 @@ public sealed class RolloutRunner(
             return finished;
         }
 
+        /// <summary>Waits for the cancelled work to stop; how it stopped no longer matters, its step's row says where it got.</summary>
         public async Task DrainAsync()
         {
-            try
+            foreach (var work in InFlight.Values)
             {
-                await Task.WhenAll(InFlight.Values);
-            }
-            catch (OperationCanceledException)
-            {
+                try { await work; }
+                catch (Exception) when (Stopping.IsCancellationRequested) { }
             }
             InFlight.Clear();
         }
