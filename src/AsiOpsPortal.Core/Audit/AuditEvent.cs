@@ -33,6 +33,7 @@ public static class AuditActions
     public const string ComponentVersionAdded = "component.version.add";
     public const string ChangeProposed = "change.proposed";
     public const string ChangeEdited = "change.edited";
+    public const string ChangeRiskOverridden = "change.risk-overridden";
     public const string ChangeApprovalGiven = "change.approval";
     public const string ChangeRejected = "change.rejected";
     public const string ChangeApproved = "change.approved";
@@ -45,4 +46,5 @@ public static class AuditActions
     public const string PipelineCreated = "pipeline.create";
     public const string PipelineUpdated = "pipeline.update";
     public const string PipelineDeleted = "pipeline.delete";
+    public const string RiskRuleUpdated = "risk-rule.update";
 }
