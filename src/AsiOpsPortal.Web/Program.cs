@@ -6,6 +6,7 @@ using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Risk;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 
@@ -21,6 +22,7 @@ builder.AddClusters();
 builder.AddCatalog();
 builder.AddChanges();
 builder.AddPipelines();
+builder.AddRisk();
 
 var app = builder.Build();
 
@@ -35,6 +37,7 @@ app.MapClusterEndpoints();
 app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPipelineEndpoints();
+app.MapRiskEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Risk;
 
 namespace AsiOpsPortal.Web.Changes;
 
@@ -15,7 +16,8 @@ public sealed record ChangeProposal(
     string? Version,
     string? Pipeline,
     string? Manifests = null,
-    string? Namespace = null);
+    string? Namespace = null,
+    string? OverrideReason = null);
 
 public sealed record ProposalChoices(IReadOnlyList<ComponentChoice> Components, IReadOnlyList<string> Pipelines);
 
@@ -63,7 +65,11 @@ public sealed record ChangeDetail(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<WaveView> RollbackWaves);
+    IReadOnlyList<WaveView> RollbackWaves,
+    IReadOnlyList<RiskFindingView> Findings,
+    IReadOnlyList<string> RiskReasons,
+    RiskOverrideView? RiskOverride,
+    string Approvers);
 
 public sealed record ApprovalView(string Approver, string Decision, string Comment, DateTimeOffset At, bool Current);
 
