@@ -10,6 +10,7 @@ using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Risk;
 using Bunit.TestDoubles;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -109,6 +110,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ChangeService>();
         services.AddSingleton<RolloutScheduler>();
         services.AddSingleton<PipelineService>();
+        services.AddSingleton<RiskService>();
     }
 
     public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);
