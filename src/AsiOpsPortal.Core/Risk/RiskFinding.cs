@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace AsiOpsPortal.Core.Risk;
 
+// Stored by name inside the change's jsonb, so reordering the members never changes what old findings mean.
+[JsonConverter(typeof(JsonStringEnumConverter<RuleSeverity>))]
 public enum RuleSeverity
 {
     Warning,
