@@ -47,4 +47,7 @@ public static class AuditActions
     public const string PipelineUpdated = "pipeline.update";
     public const string PipelineDeleted = "pipeline.delete";
     public const string RiskRuleUpdated = "risk-rule.update";
+    public const string GateCreated = "gate.create";
+    public const string GateDeleted = "gate.delete";
+    public const string GateAsked = "gate.asked";
 }

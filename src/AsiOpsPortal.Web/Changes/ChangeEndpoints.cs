@@ -36,7 +36,7 @@ public static class ChangeEndpoints
             .WithSummary("Propose a component version (or manifests) along a pipeline; returns the exact plan and risk findings. Blocking findings refuse it (422) unless an Admin gives overrideReason.");
 
         api.MapPut("/{id:long}", async (long id, ChangeProposal proposal, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
-                await changes.EditAsync(id, proposal, user.ActorName(), user.HighestRole(), ct))
+                await changes.EditAsync(id, proposal, user.ActorName(), user.HighestRole(), ct: ct))
             .RequireAuthorization(Policies.Developer)
             .WithSummary("Edit a change awaiting approval (requester or SRE); approvals already given stop counting.");
 

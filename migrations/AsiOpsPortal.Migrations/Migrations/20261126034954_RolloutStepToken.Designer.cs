@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AsiOpsPortal.Migrations.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261126035918_RiskRules")]
-    partial class RiskRules
+    [Migration("20261126034954_RolloutStepToken")]
+    partial class RolloutStepToken
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -308,11 +308,6 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("ApproverRole")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
 
@@ -399,10 +394,6 @@ namespace AsiOpsPortal.Migrations.Migrations
 
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
-
-                    b.Property<string>("Risk")
-                        .IsRequired()
-                        .HasColumnType("jsonb");
 
                     b.Property<string>("RiskLevel")
                         .IsRequired()
@@ -627,40 +618,6 @@ namespace AsiOpsPortal.Migrations.Migrations
                     b.ToTable("pipelines", (string)null);
                 });
 
-            modelBuilder.Entity("AsiOpsPortal.Core.Risk.RiskRuleSetting", b =>
-                {
-                    b.Property<string>("Rule")
-                        .HasMaxLength(63)
-                        .HasColumnType("character varying(63)");
-
-                    b.Property<bool>("Enabled")
-                        .HasColumnType("boolean");
-
-                    b.Property<string>("Parameters")
-                        .IsRequired()
-                        .HasColumnType("jsonb");
-
-                    b.Property<string>("Scope")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<string>("Severity")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("UpdatedBy")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.HasKey("Rule");
-
-                    b.ToTable("risk_rule_settings", (string)null);
-                });
-
             modelBuilder.Entity("AsiOpsPortal.Core.Rollouts.RolloutStep", b =>
                 {
                     b.Property<long>("Id")
@@ -684,6 +641,12 @@ namespace AsiOpsPortal.Migrations.Migrations
                     b.Property<string>("ClusterName")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<uint>("ConcurrencyToken")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
 
                     b.Property<string>("Detail")
                         .HasColumnType("text");
