@@ -7,6 +7,7 @@ using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Risk;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 
@@ -22,6 +23,7 @@ builder.AddClusters();
 builder.AddCatalog();
 builder.AddChanges();
 builder.AddPipelines();
+builder.AddRisk();
 builder.AddGates();
 
 var app = builder.Build();
@@ -37,6 +39,7 @@ app.MapClusterEndpoints();
 app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPipelineEndpoints();
+app.MapRiskEndpoints();
 app.MapGateEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.

@@ -11,6 +11,7 @@ using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Risk;
 using Bunit.TestDoubles;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -113,6 +114,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<PipelineService>();
         services.AddSingleton<GateProtector>();
         services.AddSingleton<GateService>();
+        services.AddSingleton<RiskService>();
     }
 
     /// <summary>The one host webhook gates may call in component tests.</summary>
