@@ -279,6 +279,14 @@ public sealed class ChangeService(
             && !c.Approvals.Any(a => a.Revision == c.Revision && a.Approver.ToLower() == lower), ct);
     }
 
+    /// <summary>Why <paramref name="user"/> may not approve the change now, or null: the change page asks before offering the buttons.</summary>
+    public async Task<string?> ReviewRefusalAsync(long id, string user, string role, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await db.Changes.AsNoTracking().Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct);
+        return change is null ? null : ApprovalPolicy.Refusal(change, user, role, ApprovalDecision.Approve);
+    }
+
     public async Task<ChangeDetail?> GetAsync(long id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

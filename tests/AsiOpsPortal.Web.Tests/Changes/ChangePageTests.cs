@@ -95,7 +95,7 @@ public sealed class ChangePageTests : IAsyncLifetime
         var cut = RenderPage();
 
         Assert.Empty(cut.FindAll("[data-testid=approve]"));
-        Assert.Contains("Reviewing changes needs the SRE role", cut.Find("[data-testid=review-refusal]").TextContent);
+        Assert.Contains("You requested this change; someone else must review it.", cut.Find("[data-testid=review-refusal]").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=change-actions] button"));
     }
 
