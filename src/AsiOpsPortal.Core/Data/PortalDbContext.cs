@@ -5,6 +5,7 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Core.Scheduling;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<Approval> Approvals => Set<Approval>();
     public DbSet<RolloutStep> RolloutSteps => Set<RolloutStep>();
     public DbSet<RolloutWave> RolloutWaves => Set<RolloutWave>();
+    public DbSet<SchedulerPolicy> SchedulerPolicies => Set<SchedulerPolicy>();
+    public DbSet<SchedulerPreview> SchedulerPreviews => Set<SchedulerPreview>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -133,6 +136,25 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(w => w.Status).HasConversion<string>().HasMaxLength(16);
             e.HasIndex(w => new { w.ChangeId, w.Phase, w.Index }).IsUnique();
             e.HasOne<Change>().WithMany().HasForeignKey(w => w.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<SchedulerPolicy>(e =>
+        {
+            e.ToTable("scheduler_policies");
+            e.HasIndex(p => p.Name).IsUnique();
+            e.Property(p => p.Name).HasMaxLength(63);
+            e.Property(p => p.Filters).HasJsonConversion();
+            e.Property(p => p.Weights).HasJsonConversion();
+            e.Property(p => p.Shaping).HasJsonConversion();
+            e.Property(p => p.ConcurrencyToken).IsRowVersion();
+        });
+
+        builder.Entity<SchedulerPreview>(e =>
+        {
+            e.ToTable("scheduler_previews");
+            e.HasKey(p => p.PolicyId);
+            e.Property(p => p.Plan).HasJsonConversion();
+            e.HasOne<SchedulerPolicy>().WithOne().HasForeignKey<SchedulerPreview>(p => p.PolicyId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(e =>
