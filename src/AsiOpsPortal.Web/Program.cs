@@ -6,6 +6,7 @@ using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Scheduling;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 
@@ -21,12 +22,14 @@ builder.AddClusters();
 builder.AddCatalog();
 builder.AddChanges();
 builder.AddPipelines();
+builder.AddScheduler();
 
 var app = builder.Build();
 
 if (!await app.PrepareDatabaseAsync()) return;
 await app.SeedDemoAsync();
 await app.SeedDemoPipelinesAsync();
+await app.SeedDemoSchedulerAsync();
 
 app.UsePortalPipeline();
 app.MapAccountEndpoints();
@@ -35,6 +38,7 @@ app.MapClusterEndpoints();
 app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPipelineEndpoints();
+app.MapSchedulerEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()
