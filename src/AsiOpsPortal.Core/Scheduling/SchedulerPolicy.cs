@@ -71,13 +71,21 @@ public sealed class WaveSettings
 public sealed record SchedulerPolicyDocument(string Name, string Description, SchedulerFilters Filters, Dictionary<string, int> Weights, WaveShaping Shaping)
 {
     public static SchedulerPolicyDocument Of(SchedulerPolicy policy) =>
-        new(policy.Name, policy.Description, Copy(policy.Filters), new Dictionary<string, int>(policy.Weights), Copy(policy.Shaping));
+        new(policy.Name, policy.Description, Copy(policy.Filters), Ordered(policy.Weights), Copy(policy.Shaping));
 
     /// <summary>A new policy with every plugin at equal weight and the default shaping.</summary>
     public static SchedulerPolicyDocument Default(string name) =>
         new(name, "", new SchedulerFilters(), ScorePlugins.All.ToDictionary(p => p.Name, _ => 1), new WaveShaping());
 
-    public SchedulerPolicyDocument DeepCopy() => new(Name, Description, Copy(Filters), new Dictionary<string, int>(Weights), Copy(Shaping));
+    public SchedulerPolicyDocument DeepCopy() => new(Name, Description, Copy(Filters), Ordered(Weights), Copy(Shaping));
+
+    /// <summary>
+    /// Weights in the plugins' own order (unknown names after, by name), whatever order they were written or stored in
+    /// (jsonb sorts keys), so the same policy always reads and exports the same way.
+    /// </summary>
+    public static Dictionary<string, int> Ordered(IReadOnlyDictionary<string, int> weights) =>
+        weights.OrderBy(w => ScorePlugins.OrderOf(w.Key)).ThenBy(w => w.Key, StringComparer.Ordinal)
+            .ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
 
     public static SchedulerFilters Copy(SchedulerFilters f) => new()
     {

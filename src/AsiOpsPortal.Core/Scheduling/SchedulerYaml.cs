@@ -72,7 +72,7 @@ public static partial class SchedulerYaml
         });
         var weights = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (plugin, weight) in policy.Weights ?? []) weights[(plugin ?? "").Trim()] = weight;
-        return new SchedulerPolicyDocument((policy.Name ?? "").Trim(), (policy.Description ?? "").Trim(), filters, weights, shaping);
+        return new SchedulerPolicyDocument((policy.Name ?? "").Trim(), (policy.Description ?? "").Trim(), filters, SchedulerPolicyDocument.Ordered(weights), shaping);
 
         static List<string> Clean(List<string>? items) => (items ?? []).Select(i => (i ?? "").Trim()).ToList();
 

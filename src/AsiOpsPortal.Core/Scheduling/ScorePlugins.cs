@@ -75,6 +75,14 @@ public static class ScorePlugins
 
     public static IReadOnlyList<string> Names { get; } = All.Select(p => p.Name).ToList();
 
+    /// <summary>Where <paramref name="name"/> stands among the plugins; unknown names sort after all of them.</summary>
+    public static int OrderOf(string name)
+    {
+        for (var i = 0; i < All.Count; i++)
+            if (All[i].Name == name) return i;
+        return int.MaxValue;
+    }
+
     private static PluginScore HealthScore(SchedulingFacts c, DateTimeOffset now)
     {
         var (score, why) = c.Status switch
