@@ -80,11 +80,13 @@ public static class ClusterScheduler
         var weights = plugins.Select(p => policy.Weights.TryGetValue(p.Name, out var w) ? w : 0).ToArray();
         double weightSum = weights.Sum();
 
-        var sorted = fleet.DistinctBy(c => c.Name, StringComparer.Ordinal).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        var seen = new HashSet<string>(fleet.Count, StringComparer.Ordinal);
         var excluded = new List<ExcludedCluster>();
         var byEnvironment = order.ToDictionary(e => e, _ => new List<Candidate>(), StringComparer.Ordinal);
-        foreach (var cluster in sorted)
+        // No sort by name up front: candidates are sorted by risk (name breaks ties) and the excluded by name, which is all that order needs.
+        foreach (var cluster in fleet)
         {
+            if (!seen.Add(cluster.Name)) continue;
             var reason = ExclusionReason(policy.Filters, selector, order, cluster, now);
             if (reason is not null)
             {
@@ -103,9 +105,11 @@ public static class ClusterScheduler
                 weighted += weights[i] * score.Value;
             }
             // Rounded so the total people read is the total that ordered them.
-            byEnvironment[cluster.Cluster.Environment].Add(new Candidate(cluster, scores, facts, Math.Round(weighted / weightSum, 2)));
+            var total = Math.Round(weighted / weightSum, 2);
+            byEnvironment[cluster.Cluster.Environment].Add(new Candidate(cluster, scores, facts, total, (long)Math.Round(total * 100)));
         }
 
+        excluded.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         var waves = new List<WaveDraft>();
         var canaryTaken = shaping.CanarySize == 0;
         foreach (var environment in order)
@@ -151,7 +155,7 @@ public static class ClusterScheduler
             var draft = waves[w];
             var clusters = new List<ScheduledCluster>(draft.Clusters.Count);
             for (var p = 0; p < draft.Clusters.Count; p++)
-                clusters.Add(Explain(draft.Clusters[p], draft, w + 1, p + 1, plugins));
+                clusters.Add(Explain(draft.Clusters[p], draft, w + 1, p + 1));
             scheduled.Add(new ScheduledWave(draft.Name, draft.Environment, draft.Kind, SchedulerPolicyDocument.Copy(draft.Settings), clusters, draft.Why));
         }
         return new SchedulerPlan(scheduled, excluded);
@@ -179,7 +183,7 @@ public static class ClusterScheduler
     /// <summary>Lowest risk first: the highest total, then by name so ties always break the same way.</summary>
     private static int ByRisk(Candidate a, Candidate b)
     {
-        var byTotal = b.Total.CompareTo(a.Total);
+        var byTotal = b.Hundredths.CompareTo(a.Hundredths);
         return byTotal != 0 ? byTotal : string.CompareOrdinal(a.Facts.Name, b.Facts.Name);
     }
 
@@ -201,7 +205,7 @@ public static class ClusterScheduler
             if (inWave >= limits[region])
             {
                 held.Add(region);
-                candidate.HeldBack = $"held back from an earlier wave: at most {limits[region]} of {region} per wave";
+                candidate.HeldBackAt = limits[region];
                 rest.Add(candidate);
                 continue;
             }
@@ -212,40 +216,68 @@ public static class ClusterScheduler
         return (taken, rest, limited);
     }
 
-    private static ScheduledCluster Explain(Candidate candidate, WaveDraft wave, int waveNumber, int position, IReadOnlyList<ScorePlugin> plugins)
+    private static ScheduledCluster Explain(Candidate candidate, WaveDraft wave, int waveNumber, int position)
     {
         var c = candidate.Facts.Cluster;
-        var scores = new Dictionary<string, int>(plugins.Count, StringComparer.Ordinal);
-        var facts = new Dictionary<string, string>(plugins.Count, StringComparer.Ordinal);
-        for (var i = 0; i < plugins.Count; i++)
-        {
-            scores[plugins[i].Name] = candidate.Scores[i];
-            facts[plugins[i].Name] = candidate.Why[i];
-        }
+        var heldBack = candidate.HeldBackAt is { } limit ? $"; held back from an earlier wave: at most {limit} of {c.Region} per wave" : "";
         var why = wave.Kind switch
         {
-            ScheduledWaveKind.Canary => $"Canary: rank {candidate.Rank} in {c.Environment} by total {Format(candidate.Total)}",
-            ScheduledWaveKind.TierZero => $"Tier 0 goes last in {c.Environment}; rank {candidate.Rank} by total {Format(candidate.Total)}",
-            _ => $"Rank {candidate.Rank} in {c.Environment} by total {Format(candidate.Total)}",
+            ScheduledWaveKind.Canary => $"Canary: rank {candidate.Rank} in {c.Environment} by total {Format(candidate.Total)}{heldBack}.",
+            ScheduledWaveKind.TierZero => $"Tier 0 goes last in {c.Environment}; rank {candidate.Rank} by total {Format(candidate.Total)}{heldBack}.",
+            _ => $"Rank {candidate.Rank} in {c.Environment} by total {Format(candidate.Total)}{heldBack}.",
         };
-        if (candidate.HeldBack is not null) why += $"; {candidate.HeldBack}";
-        return new ScheduledCluster(c.Id, c.Name, c.Environment, c.Region, c.Tier, scores, facts, candidate.Total, candidate.Rank, waveNumber, position, why + ".");
+        return new ScheduledCluster(c.Id, c.Name, c.Environment, c.Region, c.Tier, new PluginValues<int>(candidate.Scores), new PluginValues<string>(candidate.Why),
+            candidate.Total, candidate.Rank, waveNumber, position, why);
     }
 
     private static string Count(int n) => n == 1 ? "1 cluster" : $"{n} clusters";
 
     private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private sealed class Candidate(SchedulingFacts facts, int[] scores, string[] why, double total)
+    private sealed class Candidate(SchedulingFacts facts, int[] scores, string[] why, double total, long hundredths)
     {
+        /// <summary>The total in hundredths: what it was rounded to, compared as an integer.</summary>
+        public long Hundredths { get; } = hundredths;
         public SchedulingFacts Facts { get; } = facts;
         public int[] Scores { get; } = scores;
         public string[] Why { get; } = why;
         public double Total { get; } = total;
         public int Rank { get; set; }
-        /// <summary>Set when a region limit pushed the cluster out of a wave it ranked for.</summary>
-        public string? HeldBack { get; set; }
+        /// <summary>The region's limit, when it pushed the cluster out of a wave it ranked for.</summary>
+        public int? HeldBackAt { get; set; }
     }
 
     private sealed record WaveDraft(string Name, string Environment, ScheduledWaveKind Kind, WaveSettings Settings, List<Candidate> Clusters, string Why);
+}
+
+/// <summary>
+/// One value per scoring plugin, keyed by plugin name in the plugins' order: a read-only dictionary over an array, so
+/// explaining ten thousand clusters does not build twenty thousand hash tables.
+/// </summary>
+public sealed class PluginValues<T>(T[] values) : IReadOnlyDictionary<string, T>
+{
+    public T this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"No scoring plugin is named '{key}'.");
+
+    public IEnumerable<string> Keys => ScorePlugins.Names;
+
+    public IEnumerable<T> Values => values;
+
+    public int Count => values.Length;
+
+    public bool ContainsKey(string key) => ScorePlugins.OrderOf(key) < values.Length;
+
+    public bool TryGetValue(string key, out T value)
+    {
+        var index = ScorePlugins.OrderOf(key);
+        var found = index < values.Length;
+        value = found ? values[index] : default!;
+        return found;
+    }
+
+    public IEnumerator<KeyValuePair<string, T>> GetEnumerator()
+    {
+        for (var i = 0; i < values.Length; i++) yield return new(ScorePlugins.Names[i], values[i]);
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

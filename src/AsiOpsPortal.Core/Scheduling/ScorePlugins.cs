@@ -47,18 +47,30 @@ public static class ScorePlugins
 
     private static readonly double LogOfLarge = Math.Log10(LargeClusterNodes + 1);
 
+    // Planning explains every cluster; the common facts are made once, not once per cluster per plan.
+    private static readonly string[] TierFacts = Enumerable.Range(0, ClusterRules.LeastCriticalTier + 1).Select(t => $"tier {t}").ToArray();
+    private static readonly string[] NodeFacts = Enumerable.Range(0, 1024).Select(n => n == 1 ? "1 node" : $"{n} nodes").ToArray();
+    private static readonly string[] HoursAgoFacts = Enumerable.Range(0, 48).Select(h => $"last success {h}h ago").ToArray();
+    private static readonly string[] DaysAgoFacts = Enumerable.Range(0, 400).Select(d => $"last success {d}d ago").ToArray();
+
+    /// <summary>"last success 5h ago", worded as <see cref="ClusterRules.FormatAge"/> words it, from a table for the usual ages.</summary>
+    private static string FreshnessFact(TimeSpan age) =>
+        age.TotalMinutes >= 90 && age.TotalHours < 48 ? HoursAgoFacts[(int)age.TotalHours]
+        : age.TotalHours >= 48 && age.TotalDays < DaysAgoFacts.Length ? DaysAgoFacts[(int)age.TotalDays]
+        : $"last success {ClusterRules.FormatAge(age)} ago";
+
     public static readonly IReadOnlyList<ScorePlugin> All =
     [
         new(Tier, "less critical tiers first", (c, _) =>
         {
             var tier = Math.Clamp(c.Cluster.Tier, ClusterRules.MostCriticalTier, ClusterRules.LeastCriticalTier);
-            return new(100 * tier / ClusterRules.LeastCriticalTier, $"tier {c.Cluster.Tier}");
+            return new(100 * tier / ClusterRules.LeastCriticalTier, tier == c.Cluster.Tier ? TierFacts[tier] : $"tier {c.Cluster.Tier}");
         }),
         new(Size, "fewer nodes first", (c, _) =>
         {
             var nodes = Math.Max(0, c.NodesTotal);
             var score = (int)Math.Round(100 * (1 - Math.Min(1, Math.Log10(nodes + 1) / LogOfLarge)));
-            return new(score, nodes == 1 ? "1 node" : $"{nodes} nodes");
+            return new(score, nodes < NodeFacts.Length ? NodeFacts[nodes] : $"{nodes} nodes");
         }),
         new(Health, "healthier first", (c, now) => HealthScore(c, now)),
         new(Failures, "fewer recent change failures first", (c, _) =>
@@ -69,7 +81,7 @@ public static class ScorePlugins
             if (c.LastSuccessAt is not { } at) return new(0, "never changed successfully");
             var age = now - at;
             var score = age <= TimeSpan.Zero ? 100 : (int)Math.Round(100 * Math.Max(0, 1 - age / FreshFor));
-            return new(score, $"last success {ClusterRules.FormatAge(age)} ago");
+            return new(score, FreshnessFact(age));
         }),
     ];
 
