@@ -93,6 +93,49 @@ public class SchedulerYamlTests
     }
 
     [Fact]
+    public void Import_ReadsTheReadmeExample_AsAValidPolicy()
+    {
+        var policy = SchedulerYaml.Import(ReadmeExample);
+
+        Assert.Empty(SchedulerRules.Validate(policy));
+        Assert.Equal("gpu!=true", policy.Filters.Selector);
+        Assert.Equal("10%", policy.Shaping.Waves.MaxFailures);
+        Assert.Equal(120, policy.Shaping.TierZero.MinSuccessSeconds);
+    }
+
+    /// <summary>The policy the README shows; keep the two the same.</summary>
+    private const string ReadmeExample = """
+        name: balanced                  # demo mode seeds this one
+        description: Least critical, healthiest and smallest clusters first.
+        filters:
+          environments: []
+          regions: []
+          selector: gpu!=true           # optional
+          excludeUnreachable: true
+          excludeStale: true
+        weights:
+          tier: 4
+          size: 1
+          health: 3
+          failures: 2
+          freshness: 1
+        shaping:
+          environmentOrder:
+            - test
+            - staging
+            - prod
+          canarySize: 2
+          firstWaveSize: 2
+          growthFactor: 2
+          maxWaveSize: 10
+          maxRegionPercent: 50
+          tierZeroLast: true
+          canary: {maxConcurrency: 1, minSuccessSeconds: 60, progressDeadlineSeconds: 600, maxFailures: "0"}
+          waves: {maxConcurrency: 2, minSuccessSeconds: 60, progressDeadlineSeconds: 600, maxFailures: 10%}
+          tierZero: {maxConcurrency: 1, minSuccessSeconds: 120, progressDeadlineSeconds: 600, maxFailures: "0"}
+        """;
+
+    [Fact]
     public void Import_NamesTheLineOfAnUnknownKey()
     {
         var error = Assert.Throws<SchedulerPolicyException>(() => SchedulerYaml.Import("name: x\nshaping:\n  canarySise: 2\n"));
