@@ -4,6 +4,7 @@ using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
+using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
@@ -23,6 +24,7 @@ builder.AddCatalog();
 builder.AddChanges();
 builder.AddPipelines();
 builder.AddScheduler();
+builder.AddGates();
 
 var app = builder.Build();
 
@@ -39,6 +41,7 @@ app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPipelineEndpoints();
 app.MapSchedulerEndpoints();
+app.MapGateEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

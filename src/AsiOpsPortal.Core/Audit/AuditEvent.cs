@@ -48,4 +48,7 @@ public static class AuditActions
     public const string SchedulerPolicyCreated = "scheduler-policy.create";
     public const string SchedulerPolicyUpdated = "scheduler-policy.update";
     public const string SchedulerPolicyDeleted = "scheduler-policy.delete";
+    public const string GateCreated = "gate.create";
+    public const string GateDeleted = "gate.delete";
+    public const string GateAsked = "gate.asked";
 }

@@ -1,3 +1,5 @@
+using AsiOpsPortal.Core.Accounts;
+
 namespace AsiOpsPortal.Core.Changes;
 
 /// <summary>What a person (or the rollout itself) can do to a change.</summary>
@@ -45,6 +47,10 @@ public static class ChangeLifecycle
     };
 
     public static bool Allows(ChangeStatus status, ChangeAction action, bool rollingBack = false) => Refusal(status, action, rollingBack) is null;
+
+    /// <summary>Who may edit what, where and why: the requester, or any SRE (whether the status allows it is <see cref="Refusal"/>'s answer).</summary>
+    public static bool MayEdit(string requestedBy, string user, string role) =>
+        string.Equals(requestedBy, user, StringComparison.OrdinalIgnoreCase) || Roles.Satisfies(role, Roles.Sre);
 
     /// <summary>Where a legal action leads; Finish and Rollback end where the rollout says (see the rollout engine).</summary>
     public static ChangeStatus After(ChangeStatus status, ChangeAction action, bool rollingBack = false)

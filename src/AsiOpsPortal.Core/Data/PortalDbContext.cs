@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Scheduling;
@@ -30,6 +31,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<RolloutWave> RolloutWaves => Set<RolloutWave>();
     public DbSet<SchedulerPolicy> SchedulerPolicies => Set<SchedulerPolicy>();
     public DbSet<SchedulerPreview> SchedulerPreviews => Set<SchedulerPreview>();
+    public DbSet<Gate> Gates => Set<Gate>();
+    public DbSet<GateCall> GateCalls => Set<GateCall>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -123,6 +126,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
         builder.Entity<RolloutStep>(e =>
         {
             e.ToTable("rollout_steps");
+            e.Property(s => s.ConcurrencyToken).IsRowVersion();
             e.Property(s => s.Phase).HasConversion<string>().HasMaxLength(16);
             e.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
             e.HasIndex(s => new { s.ChangeId, s.Phase, s.Wave, s.ClusterId }).IsUnique();
@@ -155,6 +159,25 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.HasKey(p => p.PolicyId);
             e.Property(p => p.Plan).HasJsonConversion();
             e.HasOne<SchedulerPolicy>().WithOne().HasForeignKey<SchedulerPreview>(p => p.PolicyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Gate>(e =>
+        {
+            e.ToTable("gates");
+            e.HasIndex(g => g.Name).IsUnique();
+            e.Property(g => g.Name).HasMaxLength(63);
+            e.Property(g => g.Url).HasMaxLength(2048);
+            e.Property(g => g.Stage).HasConversion<string>().HasMaxLength(16);
+            e.Property(g => g.HeaderNames).HasJsonConversion();
+        });
+
+        builder.Entity<GateCall>(e =>
+        {
+            e.ToTable("gate_calls");
+            e.Property(c => c.Stage).HasConversion<string>().HasMaxLength(16);
+            e.Property(c => c.Outcome).HasConversion<string>().HasMaxLength(16);
+            e.HasIndex(c => new { c.ChangeId, c.Stage, c.Wave });
+            e.HasOne<Change>().WithMany().HasForeignKey(c => c.ChangeId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(e =>

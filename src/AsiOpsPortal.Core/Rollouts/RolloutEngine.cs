@@ -31,6 +31,9 @@ public sealed record RolloutTick(
     DateTimeOffset? WakeAt)
 {
     public bool ChangesState => WaveChanges.Count > 0 || Start.Count > 0 || TimedOut.Count > 0 || Outcome is not RolloutOutcome.Continue;
+
+    /// <summary>Instead of what was decided: pause, and nothing else (an outside check said no).</summary>
+    public static RolloutTick Pausing(string reason) => new([], [], [], [], new RolloutOutcome.Pause(reason), null);
 }
 
 /// <summary>

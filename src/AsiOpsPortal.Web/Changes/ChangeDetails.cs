@@ -6,14 +6,16 @@ namespace AsiOpsPortal.Web.Changes;
 /// <summary>Joins a change's plan with its rollout rows into the view the change page and the API show.</summary>
 internal static class ChangeDetails
 {
-    public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps)
+    public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps, IReadOnlyList<PlanDiffView> diffs)
     {
+        var groupOf = diffs.SelectMany(d => d.Clusters.Select(cluster => (cluster, d.Group))).ToDictionary(p => p.cluster, p => p.Group);
         var forwardSteps = steps.Where(s => s.Phase == RolloutPhase.Forward).ToDictionary(s => s.ClusterId);
         var forward = change.Plan.Waves.Select((planned, index) =>
         {
             var wave = waves.SingleOrDefault(w => w.Phase == RolloutPhase.Forward && w.Index == index);
             var clusters = planned.Clusters
-                .Select(c => Cluster(c.Name, c.Environment, forwardSteps.GetValueOrDefault(c.ClusterId), from: c.PreviousVersion, to: change.Version))
+                .Select(c => Cluster(c.Name, c.Environment, forwardSteps.GetValueOrDefault(c.ClusterId), from: c.PreviousVersion, to: change.Version,
+                    diffGroup: groupOf.GetValueOrDefault(c.Name)))
                 .ToList();
             return new WaveView(index, planned.Name, wave is null ? nameof(WaveStatus.Pending) : ChangeViewText.Of(wave.Status),
                 planned.MaxConcurrency, planned.MinSuccessSeconds, planned.ProgressDeadlineSeconds, planned.MaxFailures, planned.Canary,
@@ -34,12 +36,12 @@ internal static class ChangeDetails
             change.RequestedBy, change.ComponentName, change.Version, change.PipelineName, change.Revision, change.RequiredApprovals,
             change.Approvals.OrderBy(a => a.At).Select(a => new ApprovalView(a.Approver, a.Decision.ToString().ToLowerInvariant(), a.Comment, a.At, a.Revision == change.Revision)).ToList(),
             forward, change.Plan.Unplanned, change.PlanFrozenAt is not null, change.RollingBack, change.StatusReason,
-            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback);
+            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, diffs);
     }
 
-    private static ClusterStepView Cluster(string name, string environment, RolloutStep? step, string? from, string? to) => new(
+    private static ClusterStepView Cluster(string name, string environment, RolloutStep? step, string? from, string? to, string? diffGroup = null) => new(
         name, environment, step is null ? nameof(StepStatus.Pending) : ChangeViewText.Of(step.Status), from, to,
         step?.StartedAt, step?.FinishedAt,
         step is { StartedAt: { } started, FinishedAt: { } finished } ? Math.Round((finished - started).TotalSeconds, 1) : null,
-        step?.Detail, step?.Error);
+        step?.Detail, step?.Error, diffGroup);
 }

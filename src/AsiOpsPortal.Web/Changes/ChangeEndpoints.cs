@@ -36,7 +36,7 @@ public static class ChangeEndpoints
             .WithSummary("Propose a component version (or manifests) along a pipeline; returns the exact plan.");
 
         api.MapPut("/{id:long}", async (long id, ChangeProposal proposal, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
-                await changes.EditAsync(id, proposal, user.ActorName(), user.HighestRole(), ct))
+                await changes.EditAsync(id, proposal, user.ActorName(), user.HighestRole(), ct: ct))
             .RequireAuthorization(Policies.Developer)
             .WithSummary("Edit a change awaiting approval (requester or SRE); approvals already given stop counting.");
 

@@ -7,6 +7,7 @@ using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -46,15 +47,19 @@ public sealed class ChangeService(
 
     /// <summary>
     /// Edits what, where or why while the change awaits approval: the plan is made again and the revision bumped, so
-    /// approvals already given stop counting. Only the requester or an SRE may edit.
+    /// approvals already given stop counting. Only the requester or an SRE may edit. With <paramref name="expectedRevision"/>
+    /// (the revision the editor started from), an edit someone else saved meanwhile is refused rather than overwritten.
     /// </summary>
-    public async Task<ChangeDetail> EditAsync(long id, ChangeProposal proposal, string actor, string role, CancellationToken ct = default)
+    public async Task<ChangeDetail> EditAsync(long id, ChangeProposal proposal, string actor, string role,
+        int? expectedRevision = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = await LoadAsync(db, id, ct);
-        if (!string.Equals(change.RequestedBy, actor, StringComparison.OrdinalIgnoreCase) && !Roles.Satisfies(role, Roles.Sre))
+        if (!ChangeLifecycle.MayEdit(change.RequestedBy, actor, role))
             throw new ForbiddenException("Only the requester or an SRE may edit a change.");
         if (ChangeLifecycle.Refusal(change.Status, ChangeAction.Edit) is { } refusal) throw new ConflictException(refusal);
+        if (expectedRevision is { } expected && expected != change.Revision)
+            throw new ConflictException($"Someone edited this change after you opened it (it is at revision {change.Revision} now); reload it to see their edit.");
 
         var voided = ApprovalPolicy.Count(change);
         (change.ComponentId, change.ComponentName, change.VersionId, change.Version, change.Manifests) = (null, null, null, null, null);
@@ -77,7 +82,19 @@ public sealed class ChangeService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = new Change { Title = "", PipelineName = "", RequestedBy = actor, CreatedAt = time.GetUtcNow() };
         await DescribeAsync(db, change, proposal, ct);
-        return ChangeDetails.Build(change, [], []);
+        return ChangeDetails.Build(change, [], [], await DiffsAsync(db, change, ct));
+    }
+
+    /// <summary>What the edit form starts from: the proposal the change holds now, and how many approvals saving would void.</summary>
+    public async Task<ChangeDraft?> DraftAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await db.Changes.AsNoTracking().Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (change is null) return null;
+        var proposal = new ChangeProposal(change.Title, change.Reason, change.RollbackPlan, change.ComponentName, change.Version, change.PipelineName,
+            change.Manifests, change.Manifests is null ? null : change.Namespace);
+        return new ChangeDraft(change.Id, proposal, ChangeViewText.Of(change.Status), change.RequestedBy, change.Revision,
+            ApprovalPolicy.Count(change), change.RequiredApprovals);
     }
 
     /// <summary>What the proposal form offers: components with their versions (newest first) and pipelines.</summary>
@@ -251,7 +268,35 @@ public sealed class ChangeService(
         if (change is null) return null;
         var waves = await db.RolloutWaves.AsNoTracking().Where(w => w.ChangeId == id).ToListAsync(ct);
         var steps = await db.RolloutSteps.AsNoTracking().Where(s => s.ChangeId == id).ToListAsync(ct);
-        return ChangeDetails.Build(change, waves, steps);
+        // Until approval pins them, show what each cluster runs now: another change may have reached it since the proposal.
+        if (change.Status == ChangeStatus.PendingApproval) await PinPreviousVersionsAsync(db, change, ct);
+        var gates = await db.GateCalls.AsNoTracking().Where(c => c.ChangeId == id).OrderBy(c => c.Id).ToListAsync(ct);
+        return ChangeDetails.Build(change, waves, steps, await DiffsAsync(db, change, ct)) with { Gates = gates.Select(GateCallView.Of).ToList() };
+    }
+
+    /// <summary>
+    /// What the change applies, against what the planned clusters run now: one diff per distinct current version (versions
+    /// never change, so the pair decides the diff), never one per cluster.
+    /// </summary>
+    private static async Task<IReadOnlyList<PlanDiffView>> DiffsAsync(PortalDbContext db, Change change, CancellationToken ct)
+    {
+        var groups = CurrentVersionGroups.Of(change.Plan);
+        if (groups.Count == 0) return [];
+        if (change.VersionId is not { } targetId)
+        {
+            // Nothing records which ad-hoc manifests a cluster holds, so the portal cannot say what these replace.
+            var allNew = ManifestDiff.Compare(null, change.Manifests);
+            return [new PlanDiffView(CurrentVersionGroups.LabelOf(0), null, null, CurrentStateKnown: false,
+                groups.SelectMany(g => g.Clusters).ToList(), allNew.ChangedObjects, allNew)];
+        }
+        var ids = groups.Select(g => g.VersionId).OfType<Guid>().Append(targetId).Distinct().ToList();
+        var texts = await db.ComponentVersions.AsNoTracking().Where(v => ids.Contains(v.Id)).ToDictionaryAsync(v => v.Id, v => v.Manifests, ct);
+        var target = texts.GetValueOrDefault(targetId);
+        return groups.Select(g =>
+        {
+            var diff = ManifestDiff.Compare(g.VersionId is { } from ? texts.GetValueOrDefault(from) : null, target);
+            return new PlanDiffView(g.Label, g.Version, change.Version, CurrentStateKnown: true, g.Clusters, diff.ChangedObjects, diff);
+        }).ToList();
     }
 
     /// <summary>Fills in what, where, why and risk from the proposal; throws with every problem a person must fix.</summary>

@@ -1,5 +1,7 @@
+using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Gates;
 
 namespace AsiOpsPortal.Web.Changes;
 
@@ -16,6 +18,16 @@ public sealed record ChangeProposal(
     string? Pipeline,
     string? Manifests = null,
     string? Namespace = null);
+
+/// <summary>A change as its edit form opens: what it was proposed with, and what saving would void.</summary>
+public sealed record ChangeDraft(
+    long Id,
+    ChangeProposal Proposal,
+    string Status,
+    string RequestedBy,
+    int Revision,
+    int ApprovalsGiven,
+    int RequiredApprovals);
 
 public sealed record ProposalChoices(IReadOnlyList<ComponentChoice> Components, IReadOnlyList<string> Pipelines);
 
@@ -63,7 +75,28 @@ public sealed record ChangeDetail(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<WaveView> RollbackWaves);
+    IReadOnlyList<WaveView> RollbackWaves,
+    IReadOnlyList<PlanDiffView> Diffs)
+{
+    /// <summary>Every webhook gate asked during the rollout, oldest first.</summary>
+    public IReadOnlyList<GateCallView> Gates { get; init; } = [];
+}
+
+/// <summary>
+/// What applying the change does to the planned clusters that run one version now (<see cref="From"/>, null: none): one
+/// diff per group, not per cluster. For ad-hoc manifests <see cref="CurrentStateKnown"/> is false: the portal does not
+/// track what such manifests replace, so every object shows as new.
+/// </summary>
+/// <param name="Group">"A", "B", …: the label each cluster of the group carries in the waves.</param>
+/// <param name="Objects">The objects the diff touches, e.g. "Deployment web".</param>
+public sealed record PlanDiffView(
+    string Group,
+    string? From,
+    string? To,
+    bool CurrentStateKnown,
+    IReadOnlyList<string> Clusters,
+    IReadOnlyList<string> Objects,
+    ManifestDiff Diff);
 
 public sealed record ApprovalView(string Approver, string Decision, string Comment, DateTimeOffset At, bool Current);
 
@@ -90,7 +123,8 @@ public sealed record ClusterStepView(
     DateTimeOffset? FinishedAt,
     double? DurationSeconds,
     string? Detail,
-    string? Error);
+    string? Error,
+    string? DiffGroup = null);
 
 public static class ChangeViewText
 {

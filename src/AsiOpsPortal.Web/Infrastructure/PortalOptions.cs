@@ -30,7 +30,7 @@ public sealed class PortalOptions
     /// <summary>How often Hangfire workers look for new jobs; its default of 15 s would dwarf a wave.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")] public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often a running rollout asks its clusters whether their workloads converged.</summary>
+    /// <summary>How often a running rollout looks at its change again (a pause, a soak's end) while its clusters' work runs; convergence itself is watched.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")] public TimeSpan RolloutPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long one rollout job runs before handing over to a fresh job (keeps jobs well inside Hangfire's invisibility timeout).</summary>
@@ -38,6 +38,9 @@ public sealed class PortalOptions
 
     /// <summary>How often a worker looks for running rollouts that no live worker drives (after a crash) and restarts them.</summary>
     [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")] public TimeSpan RolloutWatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Hosts webhook gates may call ("gates.example.com", or "*.example.com" for its subdomains). Empty: no gate may be called.</summary>
+    public List<string> GateAllowedHosts { get; set; } = [];
 }
 
 public sealed class DemoOptions

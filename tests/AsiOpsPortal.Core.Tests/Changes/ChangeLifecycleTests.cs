@@ -1,3 +1,4 @@
+using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Changes;
 
 namespace AsiOpsPortal.Core.Tests.Changes;
@@ -75,4 +76,14 @@ public class ChangeLifecycleTests
 
         Assert.Equal(new HashSet<ChangeStatus> { ChangeStatus.Succeeded, ChangeStatus.Failed, ChangeStatus.Aborted, ChangeStatus.RolledBack, ChangeStatus.Rejected }, ended);
     }
+
+    [Theory]
+    [InlineData("alice", Roles.Developer, true)]
+    [InlineData("ALICE", Roles.Viewer, true)]
+    [InlineData("bob", Roles.Sre, true)]
+    [InlineData("admin", Roles.Admin, true)]
+    [InlineData("erin", Roles.Developer, false)]
+    [InlineData("dave", Roles.Viewer, false)]
+    public void MayEdit_AllowsTheRequesterAndSres_Only(string user, string role, bool allowed) =>
+        Assert.Equal(allowed, ChangeLifecycle.MayEdit("alice", user, role));
 }

@@ -136,6 +136,44 @@ public sealed class RolloutTests(RolloutWorld world) : IClassFixture<RolloutWorl
     }
 
     [Fact]
+    public async Task ChangeDetail_GroupsThePlannedClustersByTheVersionTheyRun_WithOneDiffPerGroup()
+    {
+        string[] released = ["test-hangzhou-03", "test-shanghai-03"], fresh = ["prod-beijing-02"];
+        await world.RegisterAsync([.. released, .. fresh]);
+        await _alice.CreateComponentAsync("web-diff", "web-diff", ("1.0", "nginx:1.26"), ("1.1", "nginx:1.27"));
+        await _bob.CreatePipelineAsync("diff-first", ChangeApi.Wave("all", released));
+        await _bob.CreatePipelineAsync("diff-second", ChangeApi.Wave("canary", [released[0]]), ChangeApi.Wave("rest", [released[1], .. fresh]));
+        var first = await _alice.ProposeOkAsync("web 1.0 to test", "web-diff", "1.0", "diff-first");
+        await _bob.ApproveOkAsync(first);
+        await _bob.WaitForStatusAsync(first, "Succeeded");
+
+        var second = await _alice.GetChangeAsync(await _alice.ProposeOkAsync("web 1.1 everywhere", "web-diff", "1.1", "diff-second"));
+
+        var diffs = second["diffs"]!.AsArray();
+        Assert.Equal(["A", "B"], diffs.Select(d => d!["group"]!.GetValue<string>()));
+        var (upgrade, install) = (diffs[0]!, diffs[1]!);
+        Assert.Equal(("1.0", "1.1"), (upgrade["from"]!.GetValue<string>(), upgrade["to"]!.GetValue<string>()));
+        Assert.Equal(released, upgrade["clusters"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal(["Deployment web-diff"], upgrade["objects"]!.AsArray().Select(o => o!.GetValue<string>()));
+        var changedLines = upgrade["diff"]!["hunks"]!.AsArray().SelectMany(h => h!["lines"]!.AsArray())
+            .Where(l => l!["kind"]!.GetValue<string>() != "Unchanged")
+            .Select(l => $"{l!["kind"]!.GetValue<string>()} {l["text"]!.GetValue<string>().Trim()}");
+        Assert.Equal(["Removed image: nginx:1.26", "Added image: nginx:1.27"], changedLines);
+
+        Assert.Null(install["from"]);
+        Assert.True(install["currentStateKnown"]!.GetValue<bool>());
+        Assert.Equal(fresh, install["clusters"]!.AsArray().Select(c => c!.GetValue<string>()));
+        Assert.Equal(["Namespace web-diff", "Deployment web-diff"], install["objects"]!.AsArray().Select(o => o!.GetValue<string>()));
+        Assert.Equal(0, install["diff"]!["removed"]!.GetValue<int>());
+
+        // The existing per-cluster fields stay as scripts read them; the group is an extra field beside them.
+        var clusters = second["waves"]!.AsArray().SelectMany(w => w!["clusters"]!.AsArray()).ToDictionary(c => c!["name"]!.GetValue<string>());
+        Assert.Equal(("1.0", "1.1", "A"), (clusters[released[1]]!["from"]!.GetValue<string>(), clusters[released[1]]!["to"]!.GetValue<string>(),
+            clusters[released[1]]!["diffGroup"]!.GetValue<string>()));
+        Assert.Equal("B", clusters[fresh[0]]!["diffGroup"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task BrokenImage_PausesTheRolloutInItsFirstWave_AndRollbackRestoresThePreviousImage()
     {
         string[] canary = ["staging-hangzhou-01"], later = ["staging-shanghai-01", "staging-beijing-01"];

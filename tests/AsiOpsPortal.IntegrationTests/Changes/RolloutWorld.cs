@@ -7,24 +7,4 @@ public sealed class RolloutWorld() : PortalWithFleet("integrationrolloutworld", 
 {
     ["Portal:RolloutPollInterval"] = "00:00:00.100",
     ["Portal:RolloutWatchdogInterval"] = "00:00:00.500",
-})
-{
-    private readonly SemaphoreSlim _registering = new(1, 1);
-    private readonly HashSet<string> _registered = [];
-
-    /// <summary>Registers the named demo clusters once per world, whichever test asks first.</summary>
-    public async Task RegisterAsync(params string[] names)
-    {
-        await _registering.WaitAsync();
-        try
-        {
-            var bob = Portal.ApiClient("bob");
-            foreach (var name in names.Where(_registered.Add))
-                await bob.RegisterAsync(Fleet, Cluster(name));
-        }
-        finally
-        {
-            _registering.Release();
-        }
-    }
-}
+});

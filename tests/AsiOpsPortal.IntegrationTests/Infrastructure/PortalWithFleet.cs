@@ -38,6 +38,25 @@ public class PortalWithFleet : IAsyncLifetime
         if (Fleet is not null) await Fleet.DisposeAsync();
     }
 
+    private readonly SemaphoreSlim _registering = new(1, 1);
+    private readonly HashSet<string> _registered = [];
+
+    /// <summary>Registers the named demo clusters once per fixture, whichever test asks first.</summary>
+    public async Task RegisterAsync(params string[] names)
+    {
+        await _registering.WaitAsync();
+        try
+        {
+            var bob = Portal.ApiClient("bob");
+            foreach (var name in names.Where(_registered.Add))
+                await bob.RegisterAsync(Fleet, Cluster(name));
+        }
+        finally
+        {
+            _registering.Release();
+        }
+    }
+
     /// <summary>A demo cluster by name; fails clearly if FleetSim's demo fleet no longer has it.</summary>
     public SimClusterInfo Cluster(string name) =>
         Fleet.Clusters.SingleOrDefault(c => c.Name == name)

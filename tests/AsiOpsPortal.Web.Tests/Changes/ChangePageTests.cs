@@ -139,4 +139,81 @@ public sealed class ChangePageTests : IAsyncLifetime
         Assert.Empty(cut.FindAll("[data-testid=change-actions] button"));
         Assert.Empty(cut.FindAll("[data-testid=approve]"));
     }
+
+    /// <summary>Records that <paramref name="clusters"/> run a new version 1.26 of the component, as an earlier rollout would.</summary>
+    private async Task RecordRunning126Async(params string[] clusters)
+    {
+        await using var db = _portal.Db.CreateContext();
+        var component = await db.Components.SingleAsync(c => c.Name == "web");
+        var v126 = new ComponentVersion
+        {
+            ComponentId = component.Id, Version = "1.26", CreatedAt = DateTimeOffset.UtcNow.AddDays(-1),
+            Manifests = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: old\n",
+        };
+        db.ComponentVersions.Add(v126);
+        foreach (var cluster in await db.Clusters.Where(c => clusters.Contains(c.Name)).ToListAsync())
+            db.ClusterReleases.Add(new ClusterRelease { ClusterId = cluster.Id, ComponentId = component.Id, VersionId = v126.Id, Version = "1.26", AppliedAt = DateTimeOffset.UtcNow });
+        await db.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task ChangePage_ShowsOneDiffPerVersionTheClustersRunNow_AndEachClusterItsGroup()
+    {
+        // Released after the proposal: the page shows what the clusters run now, not what they ran then.
+        await RecordRunning126Async("test-hz-02", "test-sh-01");
+
+        var cut = RenderPage();
+
+        var diffs = cut.FindAll("[data-testid=plan-diff]");
+        Assert.Equal(["A", "B"], diffs.Select(d => d.GetAttribute("data-group")));
+        Assert.Equal("1 cluster runs nothing yet: every object is new", diffs[0].QuerySelector("[data-testid=plan-diff-heading]")!.TextContent.Trim());
+        Assert.Equal("test-hz-01", diffs[0].QuerySelector("[data-testid=plan-diff-clusters]")!.TextContent.Trim());
+        Assert.Equal("2 clusters run 1.26 \u2192 1.27", diffs[1].QuerySelector("[data-testid=plan-diff-heading]")!.TextContent.Trim());
+        Assert.Equal("test-hz-02, test-sh-01", diffs[1].QuerySelector("[data-testid=plan-diff-clusters]")!.TextContent.Trim());
+        Assert.Equal("+1 \u22121 across ConfigMap web", diffs[1].QuerySelector("[data-testid=plan-diff-summary]")!.TextContent.Trim());
+        Assert.Equal(["+a: b"], diffs[1].QuerySelectorAll("tr.diff-added").Select(r => r.Children[2].TextContent + r.Children[3].TextContent.Trim()));
+        Assert.Equal(6, diffs[0].QuerySelectorAll("tr.diff-added").Length);
+        var groups = cut.FindAll("[data-testid=step-chip]").ToDictionary(c => c.GetAttribute("data-cluster")!, c => c.GetAttribute("data-diff-group"));
+        Assert.Equal(new Dictionary<string, string?> { ["test-hz-01"] = "A", ["test-hz-02"] = "B", ["test-sh-01"] = "B" }, groups);
+        Assert.Contains("\u00b7 B", cut.Find("[data-testid=step-chip][data-cluster=test-sh-01]").TextContent);
+    }
+
+    [Fact]
+    public async Task ChangePage_CollapsesTheDiffs_OnceTheRolloutRuns()
+    {
+        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+
+        var cut = RenderPage();
+
+        Assert.NotEmpty(cut.FindAll("[data-testid=plan-diffs]"));
+        Assert.Empty(cut.FindAll("[data-testid=plan-diff]"));
+        cut.Click("[data-testid=plan-diffs] .mud-expand-panel-header");
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=plan-diff]")), Timeout);
+    }
+
+    [Theory]
+    [InlineData("alice", Roles.Developer, true)]
+    [InlineData("carol", Roles.Sre, true)]
+    [InlineData("erin", Roles.Developer, false)]
+    [InlineData("dave", Roles.Viewer, false)]
+    public void ChangePage_OffersEdit_OnlyToTheRequesterAndSres(string user, string role, bool offered)
+    {
+        _portal.SignIn(user, role);
+
+        var cut = RenderPage();
+
+        Assert.Equal(offered, cut.FindAll("[data-testid=edit]").Count == 1);
+        if (offered) Assert.EndsWith($"changes/{_changeId}/edit", cut.Find("[data-testid=edit]").GetAttribute("href"));
+    }
+
+    [Fact]
+    public async Task ChangePage_OffersNoEdit_OnceTheChangeIsApproved()
+    {
+        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        _portal.SignIn("alice", Roles.Developer);
+
+        var cut = RenderPage();
+
+        Assert.Empty(cut.FindAll("[data-testid=edit]"));
+    }
 }

@@ -1,7 +1,9 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using ProposeChange = AsiOpsPortal.Web.Changes.Pages.ProposeChange;
 using static AsiOpsPortal.Web.Tests.Support.PortalTestContext;
 
@@ -67,5 +69,105 @@ public sealed class ProposeChangeTests : IAsyncLifetime
         Assert.Null(change.ComponentId);
         Assert.Contains("name: flags", change.Manifests);
         Assert.Equal("alice", change.RequestedBy);
+    }
+
+    private ChangeService Changes => _portal.Bunit.Services.GetRequiredService<ChangeService>();
+
+    private const string FlagsV1 = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  beta: \"off\"\n";
+
+    /// <summary>alice's ad-hoc change to a production cluster (two approvals needed), with bob's approval given.</summary>
+    private async Task<long> ProposeToProductionWithOneApprovalAsync()
+    {
+        await _portal.SeedAsync(new SeedCluster("prod-bj-01", "prod", "cn-beijing", Tier: 0));
+        await using (var db = _portal.Db.CreateContext())
+        {
+            db.Pipelines.Add(new Pipeline { Name = "to-prod", UpdatedAt = DateTimeOffset.UtcNow, Waves = [new WaveSpec { Name = "prod", Clusters = ["prod-bj-01"] }] });
+            await db.SaveChangesAsync();
+        }
+        var id = (await Changes.ProposeAsync(new ChangeProposal("flags off", "kill switch", "apply the old flags", null, null, "to-prod", FlagsV1, "flags"), "alice")).Id;
+        await Changes.ReviewAsync(id, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        return id;
+    }
+
+    private IRenderedComponent<ProposeChange> RenderEdit(long id)
+    {
+        var cut = _portal.Render<ProposeChange>(p => p.Add(x => x.EditId, id));
+        cut.WaitForAssertion(() => Assert.True(cut.FindAll("[data-testid=save]").Count > 0 || cut.FindAll("[data-testid=edit-refusal]").Count > 0), Timeout);
+        return cut;
+    }
+
+    private static string TitleOf(IRenderedComponent<ProposeChange> cut) =>
+        cut.Find("input[data-testid=title], [data-testid=title] input").GetAttribute("value") ?? "";
+
+    [Fact]
+    public void ProposeChange_PreviewsAdHocManifestsAsAllNew_SayingTheClustersStateIsUnknown()
+    {
+        var cut = RenderForm();
+        UseManifests(cut, "flags", FlagsV1);
+
+        cut.Click("[data-testid=preview]");
+
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=plan-diff]")), Timeout);
+        Assert.Contains("does not know what the clusters run now", cut.Find("[data-testid=state-unknown]").TextContent);
+        var diff = cut.Find("[data-testid=plan-diff]");
+        Assert.Contains("current state not known to the portal", diff.QuerySelector("[data-testid=plan-diff-heading]")!.TextContent);
+        Assert.Equal("test-hz-01", diff.QuerySelector("[data-testid=plan-diff-clusters]")!.TextContent.Trim());
+        Assert.Equal(6, diff.QuerySelectorAll("tr.diff-added").Length);
+        Assert.Empty(diff.QuerySelectorAll("tr.diff-removed"));
+    }
+
+    [Fact]
+    public async Task ProposeChange_EditsAChange_AfterShowingTheNewPlanAndTheApprovalsItVoids()
+    {
+        var id = await ProposeToProductionWithOneApprovalAsync();
+
+        var cut = RenderEdit(id);
+        Assert.Equal("flags off", TitleOf(cut));
+        Assert.Contains("beta: \"off\"", cut.Find("textarea[data-testid=manifests], [data-testid=manifests] textarea").GetAttribute("value") ?? cut.Find("textarea[data-testid=manifests], [data-testid=manifests] textarea").TextContent);
+        cut.Fill("input[data-testid=title], [data-testid=title] input", "flags off, take two");
+        cut.Click("[data-testid=save]");
+
+        cut.WaitForAssertion(() => Assert.Contains("Saving voids the 1 approval given so far", cut.Find("[data-testid=edit-warning]").TextContent), Timeout);
+        Assert.Contains("1 clusters in 1 waves", cut.Find("[data-testid=plan-preview]").TextContent);
+        var unsaved = Assert.Single(await _portal.QueryAsync(db => db.Changes));
+        Assert.Equal((1, "flags off"), (unsaved.Revision, unsaved.Title));
+
+        cut.Click("[data-testid=confirm-save]");
+
+        cut.WaitForAssertion(() => Assert.EndsWith($"/changes/{id}", _portal.Navigation.Uri), Timeout);
+        var change = Assert.Single(await _portal.QueryAsync(db => db.Changes));
+        Assert.Equal((2, "flags off, take two", ChangeStatus.PendingApproval), (change.Revision, change.Title, change.Status));
+        var detail = (await Changes.GetAsync(id))!;
+        Assert.All(detail.Approvals, a => Assert.False(a.Current));
+    }
+
+    [Fact]
+    public async Task ProposeChange_KeepsWhatWasTyped_WhenTheChangeIsApprovedBeforeTheEditIsSaved()
+    {
+        var id = await ProposeToProductionWithOneApprovalAsync();
+        var cut = RenderEdit(id);
+        cut.Fill("input[data-testid=title], [data-testid=title] input", "too late");
+        cut.Click("[data-testid=save]");
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=confirm-save]")), Timeout);
+
+        await Changes.ReviewAsync(id, new ReviewRequest("approve", ""), "carol", Roles.Sre);
+        cut.Click("[data-testid=confirm-save]");
+
+        cut.WaitForAssertion(() => Assert.Contains("only a change awaiting approval can be edited", cut.Find("[data-testid=propose-errors]").TextContent), Timeout);
+        Assert.Equal("too late", TitleOf(cut));
+        Assert.Empty(cut.FindAll("[data-testid=edit-warning]"));
+        Assert.Equal("flags off", Assert.Single(await _portal.QueryAsync(db => db.Changes)).Title);
+    }
+
+    [Fact]
+    public async Task ProposeChange_RefusesToEdit_ForAnotherDeveloper()
+    {
+        var id = await ProposeToProductionWithOneApprovalAsync();
+        _portal.SignIn("erin", Roles.Developer);
+
+        var cut = RenderEdit(id);
+
+        Assert.Contains("Only the requester or an SRE may edit", cut.Find("[data-testid=edit-refusal]").TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=title]"));
     }
 }

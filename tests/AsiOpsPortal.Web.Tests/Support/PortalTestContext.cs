@@ -8,6 +8,7 @@ using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
@@ -51,6 +52,7 @@ public sealed class PortalTestContext : IAsyncDisposable
     public CatalogService Catalog => Bunit.Services.GetRequiredService<CatalogService>();
     public PipelineService Pipelines => Bunit.Services.GetRequiredService<PipelineService>();
     public SchedulerService Scheduler => Bunit.Services.GetRequiredService<SchedulerService>();
+    public GateService Gates => Bunit.Services.GetRequiredService<GateService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
     private PortalTestContext(TestPostgres db)
@@ -83,7 +85,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
-        services.AddOptions<PortalOptions>();
+        services.AddOptions<PortalOptions>().Configure(o => o.GateAllowedHosts.Add(GateHost));
 
         // As DatabaseExtensions does, with throwaway keys instead of keys kept in the database.
         services.AddDbContextFactory<PortalDbContext>(options => PortalDbContextOptions.Use(options, configuration.PortalConnectionString()));
@@ -112,7 +114,12 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<RolloutScheduler>();
         services.AddSingleton<PipelineService>();
         services.AddSingleton<SchedulerService>();
+        services.AddSingleton<GateProtector>();
+        services.AddSingleton<GateService>();
     }
+
+    /// <summary>The one host webhook gates may call in component tests.</summary>
+    public const string GateHost = "gates.example.com";
 
     public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);
 

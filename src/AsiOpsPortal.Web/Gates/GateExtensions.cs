@@ -1,0 +1,15 @@
+namespace AsiOpsPortal.Web.Gates;
+
+public static class GateExtensions
+{
+    public static void AddGates(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<GateProtector>();
+        builder.Services.AddSingleton<GateService>();
+        builder.Services.AddSingleton<GateCaller>();
+        builder.Services.AddSingleton<GateKeeper>();
+        // Each attempt carries the gate's own timeout; a redirect could lead off the allow-list, so none is followed.
+        builder.Services.AddHttpClient(GateCaller.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
+    }
+}

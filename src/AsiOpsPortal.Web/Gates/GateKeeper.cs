@@ -1,0 +1,58 @@
+using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Gates;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Pipelines;
+using Microsoft.EntityFrameworkCore;
+
+namespace AsiOpsPortal.Web.Gates;
+
+/// <summary>
+/// The rollout's door to its gates: asks every enabled gate of a stage whose scope concerns the clusters at hand, in name
+/// order, stopping at the first that fails. Each answer is kept on the change; a gate that passed at a point is not asked
+/// again there, so a runner that takes over after a crash does not ask twice.
+/// </summary>
+public sealed class GateKeeper(IDbContextFactory<PortalDbContext> dbFactory, GateCaller caller, AuditLog audit, FleetNotifier notifier)
+{
+    /// <summary>Null when the rollout may pass this point; otherwise why it must pause, in the failing gate's words.</summary>
+    public async Task<string?> CheckAsync(Change change, GateStage stage, int? wave, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var gates = await db.Gates.AsNoTracking().Where(g => g.Enabled && g.Stage == stage).OrderBy(g => g.Name).ToListAsync(ct);
+        if (gates.Count == 0) return null;
+
+        var planned = (wave is { } index ? change.Plan.Waves[index].Clusters : change.Plan.Waves.SelectMany(w => w.Clusters))
+            .Select(c => c.ClusterId).ToHashSet();
+        var clusters = (await PipelineService.LoadFleetAsync(db, ct)).Where(c => planned.Contains(c.Id)).ToList();
+        var passed = await db.GateCalls
+            .Where(c => c.ChangeId == change.Id && c.Stage == stage && c.Wave == wave && c.Outcome == GateOutcome.Passed)
+            .Select(c => c.GateId).ToListAsync(ct);
+
+        foreach (var gate in gates.Where(g => !passed.Contains(g.Id) && GateRules.Concerns(g, clusters)))
+        {
+            var call = await caller.AskAsync(gate, GatePayload.For(gate, stage, change, wave), change.Id, wave, ct);
+            await using (var tx = await db.Database.BeginTransactionAsync(ct))
+            {
+                db.GateCalls.Add(call);
+                await audit.AppendAsync(db, "rollout", AuditActions.GateAsked, $"change/{change.Id}",
+                    $"gate '{gate.Name}' {Where(change, stage, wave)}: {call.Outcome.ToString().ToLowerInvariant()}, {call.Message}",
+                    succeeded: call.Outcome == GateOutcome.Passed, ct: ct);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+            await notifier.PublishChangeAsync(change.Id, ct);
+            if (call.Outcome == GateOutcome.Failed) return $"Paused: gate '{gate.Name}' {Where(change, stage, wave)} {call.Message}.";
+        }
+        return null;
+    }
+
+    private static string Where(Change change, GateStage stage, int? wave) => (stage, wave) switch
+    {
+        (GateStage.BeforeChange, _) => "before the change",
+        (GateStage.BeforeWave, { } i) => $"before wave '{change.Plan.Waves[i].Name}'",
+        (_, { } i) => $"after wave '{change.Plan.Waves[i].Name}'",
+        _ => "",
+    };
+}
