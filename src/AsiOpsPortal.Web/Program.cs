@@ -8,6 +8,7 @@ using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
+using AsiOpsPortal.Web.Risk;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 
@@ -24,6 +25,7 @@ builder.AddCatalog();
 builder.AddChanges();
 builder.AddPipelines();
 builder.AddScheduler();
+builder.AddRisk();
 builder.AddGates();
 
 var app = builder.Build();
@@ -41,6 +43,7 @@ app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPipelineEndpoints();
 app.MapSchedulerEndpoints();
+app.MapRiskEndpoints();
 app.MapGateEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.

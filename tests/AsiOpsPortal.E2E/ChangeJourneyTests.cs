@@ -28,6 +28,8 @@ public sealed class ChangeJourneyTests(PortalFixture portal, ITestOutputHelper o
             await ChooseAsync(page, "version", "1.0");
             await ChooseAsync(page, "pipeline", Pipeline);
             await Field(page, "reason").FillAsync("First release of the e2e web tier.");
+            // The change reaches production, and the default risk rules require a rollback plan for that.
+            await Field(page, "rollback-plan").FillAsync("Roll back in the portal.");
             await page.GetByTestId("preview").ClickAsync();
             await Assertions.Expect(page.GetByTestId("plan-preview")).ToContainTextAsync("2 clusters in 2 waves");
             await page.GetByTestId("submit").ClickAsync();

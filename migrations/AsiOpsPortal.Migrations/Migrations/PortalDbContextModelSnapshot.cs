@@ -305,6 +305,11 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("ApproverRole")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
 
@@ -391,6 +396,10 @@ namespace AsiOpsPortal.Migrations.Migrations
 
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
+
+                    b.Property<string>("Risk")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
 
                     b.Property<string>("RiskLevel")
                         .IsRequired()
@@ -722,6 +731,40 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsUnique();
 
                     b.ToTable("pipelines", (string)null);
+                });
+
+            modelBuilder.Entity("AsiOpsPortal.Core.Risk.RiskRuleSetting", b =>
+                {
+                    b.Property<string>("Rule")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Rule");
+
+                    b.ToTable("risk_rule_settings", (string)null);
                 });
 
             modelBuilder.Entity("AsiOpsPortal.Core.Rollouts.RolloutStep", b =>

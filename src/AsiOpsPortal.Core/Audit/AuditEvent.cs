@@ -33,6 +33,7 @@ public static class AuditActions
     public const string ComponentVersionAdded = "component.version.add";
     public const string ChangeProposed = "change.proposed";
     public const string ChangeEdited = "change.edited";
+    public const string ChangeRiskOverridden = "change.risk-overridden";
     public const string ChangeApprovalGiven = "change.approval";
     public const string ChangeRejected = "change.rejected";
     public const string ChangeApproved = "change.approved";
@@ -48,6 +49,7 @@ public static class AuditActions
     public const string SchedulerPolicyCreated = "scheduler-policy.create";
     public const string SchedulerPolicyUpdated = "scheduler-policy.update";
     public const string SchedulerPolicyDeleted = "scheduler-policy.delete";
+    public const string RiskRuleUpdated = "risk-rule.update";
     public const string GateCreated = "gate.create";
     public const string GateDeleted = "gate.delete";
     public const string GateAsked = "gate.asked";

@@ -3,24 +3,36 @@ using AsiOpsPortal.Core.Accounts;
 namespace AsiOpsPortal.Core.Changes;
 
 /// <summary>
-/// Who must approve a change: low risk needs one SRE, high risk two distinct SREs; anything touching production is high
-/// risk. The requester never counts, and approvals given to an earlier revision of the change do not count.
+/// Who must approve a change, by its risk level (see <see cref="Risk.RiskGrading"/>): Low needs one SRE, Medium and High two
+/// distinct SREs, Critical two SREs and an Admin. The requester never counts, and approvals given to an earlier revision of
+/// the change do not count.
 /// </summary>
 public static class ApprovalPolicy
 {
     public const string ProductionEnvironment = "prod";
 
-    public static RiskLevel RiskOf(ChangePlan plan) =>
-        plan.Waves.SelectMany(w => w.Clusters).Any(c => IsProduction(c.Environment)) ? RiskLevel.High : RiskLevel.Low;
-
     public static bool IsProduction(string environment) =>
         environment.Equals(ProductionEnvironment, StringComparison.OrdinalIgnoreCase)
         || environment.Equals("production", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Distinct approvers a change of <paramref name="risk"/> needs, the Admin of a critical change included.</summary>
     public static int RequiredApprovals(RiskLevel risk) => risk switch
     {
         RiskLevel.Low => 1,
-        _ => 2,
+        RiskLevel.Medium or RiskLevel.High => 2,
+        RiskLevel.Critical => 3,
+        _ => throw new ArgumentOutOfRangeException(nameof(risk), risk, null),
+    };
+
+    /// <summary>Whether one of the approvers must be an Admin.</summary>
+    public static bool RequiresAdmin(RiskLevel risk) => risk == RiskLevel.Critical;
+
+    /// <summary>Who must approve, in words: "one SRE", "2 distinct SREs", "2 distinct SREs and an Admin".</summary>
+    public static string Describe(RiskLevel risk) => risk switch
+    {
+        RiskLevel.Low => "one SRE",
+        RiskLevel.Critical => $"{RequiredApprovals(risk) - 1} distinct SREs and an Admin",
+        _ => $"{RequiredApprovals(risk)} distinct SREs",
     };
 
     /// <summary>The role an approver needs.</summary>
@@ -37,6 +49,10 @@ public static class ApprovalPolicy
             return $"Reviewing changes needs the {ApproverRole} role.";
         if (Current(change).Any(a => string.Equals(a.Approver, user, StringComparison.OrdinalIgnoreCase)))
             return "You have already reviewed this revision of the change.";
+        // Otherwise the last SRE approval would be spent on a change that still cannot start.
+        if (decision == ApprovalDecision.Approve && RequiresAdmin(change.RiskLevel) && !Roles.Satisfies(role, Roles.Admin)
+            && AdminCount(change) == 0 && Count(change) >= change.RequiredApprovals - 1)
+            return $"This {change.RiskLevel.ToString().ToLowerInvariant()}-risk change has its SRE approvals; the remaining approval must come from an Admin.";
         return null;
     }
 
@@ -44,11 +60,16 @@ public static class ApprovalPolicy
     public static IEnumerable<Approval> Current(Change change) => change.Approvals.Where(a => a.Revision == change.Revision);
 
     /// <summary>Distinct approvers of the current revision, the requester excluded.</summary>
-    public static int Count(Change change) => Current(change)
-        .Where(a => a.Decision == ApprovalDecision.Approve && !string.Equals(a.Approver, change.RequestedBy, StringComparison.OrdinalIgnoreCase))
-        .Select(a => a.Approver.ToLowerInvariant())
-        .Distinct()
-        .Count();
+    public static int Count(Change change) => Approvers(change).Select(a => a.Approver.ToLowerInvariant()).Distinct().Count();
 
-    public static bool IsSatisfied(Change change) => Count(change) >= change.RequiredApprovals;
+    /// <summary>Distinct Admins among the approvers of the current revision, the requester excluded.</summary>
+    public static int AdminCount(Change change) => Approvers(change)
+        .Where(a => string.Equals(a.ApproverRole, Roles.Admin, StringComparison.OrdinalIgnoreCase))
+        .Select(a => a.Approver.ToLowerInvariant()).Distinct().Count();
+
+    public static bool IsSatisfied(Change change) =>
+        Count(change) >= change.RequiredApprovals && (!RequiresAdmin(change.RiskLevel) || AdminCount(change) > 0);
+
+    private static IEnumerable<Approval> Approvers(Change change) => Current(change)
+        .Where(a => a.Decision == ApprovalDecision.Approve && !string.Equals(a.Approver, change.RequestedBy, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,3 +1,5 @@
+using AsiOpsPortal.Core.Risk;
+
 namespace AsiOpsPortal.Core.Changes;
 
 /// <summary>A request to alter the fleet: what (a component version or ad-hoc manifests), where (a pipeline), why.</summary>
@@ -15,6 +17,8 @@ public class Change
     public RiskLevel RiskLevel { get; set; }
     /// <summary>Distinct approvals the risk level requires.</summary>
     public int RequiredApprovals { get; set; } = 1;
+    /// <summary>Risk rule findings, the reasons for the risk level, and an Admin's override of blocking findings.</summary>
+    public RiskReport Risk { get; set; } = new();
 
     public Guid? ComponentId { get; set; }
     public string? ComponentName { get; set; }
@@ -60,10 +64,13 @@ public enum ChangeStatus
     Rejected,
 }
 
+/// <summary>Ordered from least to most risky; compared with &lt; and &gt;.</summary>
 public enum RiskLevel
 {
     Low,
+    Medium,
     High,
+    Critical,
 }
 
 public class Approval
@@ -72,6 +79,8 @@ public class Approval
     public long ChangeId { get; set; }
     public int Revision { get; set; }
     public required string Approver { get; set; }
+    /// <summary>The approver's role when they decided: a critical change needs one Admin among its approvers.</summary>
+    public string ApproverRole { get; set; } = "";
     public ApprovalDecision Decision { get; set; }
     public string Comment { get; set; } = "";
     public DateTimeOffset At { get; set; }

@@ -5,6 +5,7 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Risk;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Scheduling;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -31,6 +32,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<RolloutWave> RolloutWaves => Set<RolloutWave>();
     public DbSet<SchedulerPolicy> SchedulerPolicies => Set<SchedulerPolicy>();
     public DbSet<SchedulerPreview> SchedulerPreviews => Set<SchedulerPreview>();
+    public DbSet<RiskRuleSetting> RiskRuleSettings => Set<RiskRuleSetting>();
     public DbSet<Gate> Gates => Set<Gate>();
     public DbSet<GateCall> GateCalls => Set<GateCall>();
 
@@ -110,6 +112,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(c => c.Status).HasConversion<string>().HasMaxLength(24);
             e.Property(c => c.RiskLevel).HasConversion<string>().HasMaxLength(16);
             e.Property(c => c.Plan).HasJsonConversion();
+            e.Property(c => c.Risk).HasJsonConversion();
             e.Property(c => c.ConcurrencyToken).IsRowVersion();
             e.HasIndex(c => new { c.Status, c.UpdatedAt });
             e.HasMany(c => c.Approvals).WithOne().HasForeignKey(a => a.ChangeId).OnDelete(DeleteBehavior.Cascade);
@@ -119,6 +122,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
         {
             e.ToTable("approvals");
             e.Property(a => a.Decision).HasConversion<string>().HasMaxLength(16);
+            e.Property(a => a.ApproverRole).HasMaxLength(16);
             // One standing decision per person per revision: a double click cannot count twice.
             e.HasIndex(a => new { a.ChangeId, a.Revision, a.Approver }).IsUnique();
         });
@@ -159,6 +163,15 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.HasKey(p => p.PolicyId);
             e.Property(p => p.Plan).HasJsonConversion();
             e.HasOne<SchedulerPolicy>().WithOne().HasForeignKey<SchedulerPreview>(p => p.PolicyId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<RiskRuleSetting>(e =>
+        {
+            e.ToTable("risk_rule_settings");
+            e.HasKey(r => r.Rule);
+            e.Property(r => r.Rule).HasMaxLength(63);
+            e.Property(r => r.Severity).HasConversion<string>().HasMaxLength(16);
+            e.Property(r => r.Parameters).HasJsonConversion();
         });
 
         builder.Entity<Gate>(e =>

@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Risk;
 
 namespace AsiOpsPortal.Web.Changes;
 
@@ -36,7 +37,10 @@ internal static class ChangeDetails
             change.RequestedBy, change.ComponentName, change.Version, change.PipelineName, change.Revision, change.RequiredApprovals,
             change.Approvals.OrderBy(a => a.At).Select(a => new ApprovalView(a.Approver, a.Decision.ToString().ToLowerInvariant(), a.Comment, a.At, a.Revision == change.Revision)).ToList(),
             forward, change.Plan.Unplanned, change.PlanFrozenAt is not null, change.RollingBack, change.StatusReason,
-            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, diffs);
+            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, diffs,
+            change.Risk.Findings.Select(RiskFindingView.Of).ToList(), change.Risk.Reasons,
+            change.Risk.Override is { } given ? new RiskOverrideView(given.By, given.Reason, given.At) : null,
+            ApprovalPolicy.Describe(change.RiskLevel));
     }
 
     private static ClusterStepView Cluster(string name, string environment, RolloutStep? step, string? from, string? to, string? diffGroup = null) => new(

@@ -29,11 +29,11 @@ public static class ChangeEndpoints
 
         api.MapPost("/", async (ChangeProposal proposal, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                var change = await changes.ProposeAsync(proposal, user.ActorName(), ct);
+                var change = await changes.ProposeAsync(proposal, user.ActorName(), user.HighestRole(), ct);
                 return Results.Created($"/api/v1/changes/{change.Id}", change);
             })
             .RequireAuthorization(Policies.Developer)
-            .WithSummary("Propose a component version (or manifests) along a pipeline; returns the exact plan.");
+            .WithSummary("Propose a component version (or manifests) along a pipeline; returns the exact plan and risk findings. Blocking findings refuse it (422) unless an Admin gives overrideReason.");
 
         api.MapPut("/{id:long}", async (long id, ChangeProposal proposal, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
                 await changes.EditAsync(id, proposal, user.ActorName(), user.HighestRole(), ct: ct))

@@ -4,11 +4,13 @@ using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Risk;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Risk;
 using Microsoft.EntityFrameworkCore;
 
 namespace AsiOpsPortal.Web.Changes;
@@ -23,22 +25,33 @@ public sealed class ChangeService(
     AuditLog audit,
     RolloutScheduler rollouts,
     FleetNotifier notifier,
+    RiskService risk,
     TimeProvider time)
 {
     public const int MaxTitleLength = 200;
 
-    public async Task<ChangeDetail> ProposeAsync(ChangeProposal proposal, string actor, CancellationToken ct = default)
+    public Task<ChangeDetail> ProposeAsync(ChangeProposal proposal, string actor, CancellationToken ct = default) =>
+        ProposeAsync(proposal, actor, Roles.Developer, ct);
+
+    /// <summary>
+    /// Proposes a change. Blocking risk findings refuse it (<see cref="RiskBlockedException"/>) unless the proposal carries an
+    /// override reason and <paramref name="role"/> is Admin; the override is then stored and audited.
+    /// </summary>
+    public async Task<ChangeDetail> ProposeAsync(ChangeProposal proposal, string actor, string role, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = new Change { Title = "", PipelineName = "", RequestedBy = actor, CreatedAt = time.GetUtcNow() };
         change.UpdatedAt = change.CreatedAt;
         await DescribeAsync(db, change, proposal, ct);
+        await risk.AssessAsync(db, change, ct);
+        var overridden = GuardRisk(change, proposal, actor, role);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Changes.Add(change);
         await db.SaveChangesAsync(ct);
         await audit.AppendAsync(db, actor, AuditActions.ChangeProposed, Target(change),
             $"{What(change)} via {change.PipelineName}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves", ct: ct);
+        if (overridden) await AuditOverrideAsync(db, change, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         await notifier.PublishChangeAsync(change.Id, ct);
@@ -50,6 +63,7 @@ public sealed class ChangeService(
     /// approvals already given stop counting. Only the requester or an SRE may edit. With <paramref name="expectedRevision"/>
     /// (the revision the editor started from), an edit someone else saved meanwhile is refused rather than overwritten.
     /// </summary>
+    /// <remarks>An override of blocking findings is for one revision: an edit that still blocks needs an Admin's override again.</remarks>
     public async Task<ChangeDetail> EditAsync(long id, ChangeProposal proposal, string actor, string role,
         int? expectedRevision = null, CancellationToken ct = default)
     {
@@ -66,10 +80,13 @@ public sealed class ChangeService(
         await DescribeAsync(db, change, proposal, ct);
         change.Revision++;
         change.UpdatedAt = time.GetUtcNow();
+        await risk.AssessAsync(db, change, ct);
+        var overridden = GuardRisk(change, proposal, actor, role);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await audit.AppendAsync(db, actor, AuditActions.ChangeEdited, Target(change),
             $"revision {change.Revision}: {What(change)} via {change.PipelineName}; {voided} approvals voided", ct: ct);
+        if (overridden) await AuditOverrideAsync(db, change, ct);
         await SaveRacingAsync(db, ct);
         await tx.CommitAsync(ct);
         await notifier.PublishChangeAsync(id, ct);
@@ -82,6 +99,7 @@ public sealed class ChangeService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = new Change { Title = "", PipelineName = "", RequestedBy = actor, CreatedAt = time.GetUtcNow() };
         await DescribeAsync(db, change, proposal, ct);
+        await risk.AssessAsync(db, change, ct);
         return ChangeDetails.Build(change, [], [], await DiffsAsync(db, change, ct));
     }
 
@@ -129,7 +147,7 @@ public sealed class ChangeService(
 
         var now = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        change.Approvals.Add(new Approval { Approver = actor, Decision = decision, Comment = comment, Revision = change.Revision, At = now });
+        change.Approvals.Add(new Approval { Approver = actor, ApproverRole = role, Decision = decision, Comment = comment, Revision = change.Revision, At = now });
         change.UpdatedAt = now;
         var started = false;
         if (decision == ApprovalDecision.Reject)
@@ -367,8 +385,33 @@ public sealed class ChangeService(
             throw new ValidationFailedException([$"Pipeline '{pipeline!.Name}' selects no registered cluster, so there is nothing to roll out."]);
         change.PipelineId = pipeline!.Id;
         await PinPreviousVersionsAsync(db, change, ct);
-        change.RiskLevel = ApprovalPolicy.RiskOf(change.Plan);
-        change.RequiredApprovals = ApprovalPolicy.RequiredApprovals(change.RiskLevel);
+    }
+
+    /// <summary>
+    /// Refuses a change with blocking findings unless an Admin overrides them with a reason, which is then recorded on the
+    /// change; true when it was. A reason given when nothing blocks is not recorded.
+    /// </summary>
+    private bool GuardRisk(Change change, ChangeProposal proposal, string actor, string role)
+    {
+        if (!change.Risk.IsBlocked) return false;
+        var reason = (proposal.OverrideReason ?? "").Trim();
+        if (reason.Length == 0) throw new RiskBlockedException(ChangeDetails.Build(change, [], [], []));
+        if (!Roles.Satisfies(role, Roles.Admin))
+            throw new ForbiddenException("Only an Admin may override blocking risk findings.");
+        change.Risk = new RiskReport
+        {
+            Findings = change.Risk.Findings, Reasons = change.Risk.Reasons,
+            Override = new RiskOverride { By = actor, Reason = reason, At = time.GetUtcNow(), Revision = change.Revision },
+        };
+        return true;
+    }
+
+    private async Task AuditOverrideAsync(PortalDbContext db, Change change, CancellationToken ct)
+    {
+        var given = change.Risk.Override!;
+        var rules = string.Join(", ", change.Risk.Findings.Where(f => f.Severity == RuleSeverity.Blocking).Select(f => f.Rule).Distinct());
+        await audit.AppendAsync(db, given.By, AuditActions.ChangeRiskOverridden, Target(change),
+            $"revision {change.Revision}: blocking findings of {rules} overridden: {given.Reason}", ct: ct);
     }
 
     /// <summary>What each planned cluster runs now: the version a rollback restores.</summary>

@@ -1,6 +1,7 @@
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Risk;
 using AsiOpsPortal.Web.Gates;
 
 namespace AsiOpsPortal.Web.Changes;
@@ -17,7 +18,8 @@ public sealed record ChangeProposal(
     string? Version,
     string? Pipeline,
     string? Manifests = null,
-    string? Namespace = null);
+    string? Namespace = null,
+    string? OverrideReason = null);
 
 /// <summary>A change as its edit form opens: what it was proposed with, and what saving would void.</summary>
 public sealed record ChangeDraft(
@@ -76,7 +78,11 @@ public sealed record ChangeDetail(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     IReadOnlyList<WaveView> RollbackWaves,
-    IReadOnlyList<PlanDiffView> Diffs)
+    IReadOnlyList<PlanDiffView> Diffs,
+    IReadOnlyList<RiskFindingView> Findings,
+    IReadOnlyList<string> RiskReasons,
+    RiskOverrideView? RiskOverride,
+    string Approvers)
 {
     /// <summary>Every webhook gate asked during the rollout, oldest first.</summary>
     public IReadOnlyList<GateCallView> Gates { get; init; } = [];

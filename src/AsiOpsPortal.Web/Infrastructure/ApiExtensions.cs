@@ -70,6 +70,7 @@ internal sealed class PortalExceptionHandler(IProblemDetailsService problems, IL
             ValidationFailedException v => (StatusCodes.Status400BadRequest, "The request is not valid", string.Join(" ", v.Errors)),
             NotFoundException => (StatusCodes.Status404NotFound, "Not found", exception.Message),
             ConflictException => (StatusCodes.Status409Conflict, "Conflict", exception.Message),
+            Risk.RiskBlockedException => (StatusCodes.Status422UnprocessableEntity, "Blocked by risk rules", exception.Message),
             ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden", exception.Message),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? $"The request body is larger than {ApiExtensions.MaxRequestBytes / 1024} KiB." : "The request body could not be read: " + b.Message),
@@ -80,6 +81,7 @@ internal sealed class PortalExceptionHandler(IProblemDetailsService problems, IL
         context.Response.StatusCode = status;
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail };
         if (exception is ValidationFailedException validation) problem.Extensions["errors"] = validation.Errors;
+        if (exception is Risk.RiskBlockedException blocked) problem.Extensions["findings"] = blocked.Findings;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 }

@@ -17,23 +17,42 @@ public class ApprovalPolicyTests
     private static void Give(Change change, string approver, ApprovalDecision decision = ApprovalDecision.Approve) =>
         change.Approvals.Add(new Approval { Approver = approver, Decision = decision, Revision = change.Revision });
 
-    private static ChangePlan PlanIn(params string[] environments) => new()
-    {
-        Waves = [new PlannedWave { Name = "w", Clusters = environments.Select((e, i) => new PlannedCluster { Name = $"c{i}", Environment = e }).ToList() }],
-    };
-
+    // RiskOf(plan) moved out: risk is graded by RiskGrading (scope and rule findings), tested in Risk/RiskGradingTests.
     [Fact]
-    public void RiskOf_IsHigh_WhenAnyPlannedClusterIsProduction()
+    public void RequiredApprovals_FollowsTheRiskLevel_WithAnAdminOnlyAtCritical()
     {
-        Assert.Equal(RiskLevel.High, ApprovalPolicy.RiskOf(PlanIn("test", "staging", "prod")));
-        Assert.Equal(RiskLevel.Low, ApprovalPolicy.RiskOf(PlanIn("test", "staging")));
+        Assert.Equal(1, ApprovalPolicy.RequiredApprovals(RiskLevel.Low));
+        Assert.Equal(2, ApprovalPolicy.RequiredApprovals(RiskLevel.Medium));
+        Assert.Equal(2, ApprovalPolicy.RequiredApprovals(RiskLevel.High));
+        Assert.Equal(3, ApprovalPolicy.RequiredApprovals(RiskLevel.Critical));
+        Assert.False(ApprovalPolicy.RequiresAdmin(RiskLevel.High));
+        Assert.True(ApprovalPolicy.RequiresAdmin(RiskLevel.Critical));
+        Assert.Equal("2 distinct SREs and an Admin", ApprovalPolicy.Describe(RiskLevel.Critical));
     }
 
     [Fact]
-    public void RequiredApprovals_IsOneForLowAndTwoForHigh()
+    public void IsSatisfied_NeedsAnAdminAmongTheApprovers_ForCriticalRisk()
     {
-        Assert.Equal(1, ApprovalPolicy.RequiredApprovals(RiskLevel.Low));
-        Assert.Equal(2, ApprovalPolicy.RequiredApprovals(RiskLevel.High));
+        var change = NewChange(RiskLevel.Critical);
+        Give(change, "bob");
+        Give(change, "carol");
+        Assert.Contains("Admin", ApprovalPolicy.Refusal(change, "erin", Roles.Sre, ApprovalDecision.Approve));
+        Assert.Null(ApprovalPolicy.Refusal(change, "erin", Roles.Sre, ApprovalDecision.Reject));
+        Assert.Null(ApprovalPolicy.Refusal(change, "admin", Roles.Admin, ApprovalDecision.Approve));
+
+        change.Approvals.Add(new Approval { Approver = "admin", ApproverRole = Roles.Admin, Decision = ApprovalDecision.Approve, Revision = change.Revision });
+
+        Assert.True(ApprovalPolicy.IsSatisfied(change));
+    }
+
+    [Fact]
+    public void IsSatisfied_IsFalse_ForCriticalRiskWithThreeSresButNoAdmin()
+    {
+        var change = NewChange(RiskLevel.Critical);
+        foreach (var sre in new[] { "bob", "carol", "erin" })
+            change.Approvals.Add(new Approval { Approver = sre, ApproverRole = Roles.Sre, Decision = ApprovalDecision.Approve, Revision = change.Revision });
+
+        Assert.False(ApprovalPolicy.IsSatisfied(change));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
 
 namespace AsiOpsPortal.IntegrationTests.Changes;
@@ -7,4 +9,21 @@ public sealed class RolloutWorld() : PortalWithFleet("integrationrolloutworld", 
 {
     ["Portal:RolloutPollInterval"] = "00:00:00.100",
     ["Portal:RolloutWatchdogInterval"] = "00:00:00.500",
-});
+})
+{
+    /// <summary>
+    /// These tests drive rollout mechanics with one- and two-wave pipelines that the risk rules would refuse; the rules have
+    /// their own tests (Risk/RiskRuleTests), so here they are all switched off.
+    /// </summary>
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var admin = Portal.ApiClient("admin");
+        using var rules = await admin.GetAsync("/api/v1/risk-rules");
+        foreach (var rule in (await rules.ExpectJsonAsync(HttpStatusCode.OK, "listing risk rules"))["items"]!.AsArray())
+        {
+            using var off = await admin.PutAsJsonAsync($"/api/v1/risk-rules/{rule!["name"]!.GetValue<string>()}", new { enabled = false });
+            await off.ExpectJsonAsync(HttpStatusCode.OK, "switching a risk rule off");
+        }
+    }
+}

@@ -26,7 +26,7 @@ public class PortalWithFleet : IAsyncLifetime
     public FleetSimulator Fleet { get; private set; } = null!;
     public PortalFactory Portal { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Fleet = await FleetSimulator.StartAsync(new FleetSimOptions { Port = 0, Fleet = "demo", ConvergenceDelay = TimeSpan.FromMilliseconds(200) });
         Portal = await PortalFactory.CreateAsync(_purpose, _settings);

@@ -60,6 +60,20 @@ public sealed class DemoPipelineTests(DemoPortal demo) : IClassFixture<DemoPorta
     }
 
     [Fact]
+    public async Task DemoPipeline_PassesTheDefaultRiskRules_WithWarningsOnly()
+    {
+        var alice = demo.Portal.ApiClient("alice");
+        await alice.CreateComponentAsync("web-demo-risk", "web-demo-risk", ("1.0", "nginx:1.26"));
+
+        using var response = await alice.ProposeAsync("web to the demo fleet", "web-demo-risk", "1.0", PipelineDemoSeeder.Name);
+        var change = await response.ExpectJsonAsync(HttpStatusCode.Created, "proposing along 'standard'");
+
+        Assert.All(change["findings"]!.AsArray(), f => Assert.Equal("warning", f!["severity"]!.GetValue<string>()));
+        // Tier-0 clusters make it critical: two SREs and an Admin.
+        Assert.Equal("critical", change["riskLevel"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task DemoSeed_LeavesThePipelineAsPeopleEditedIt_WhenRunAgain()
     {
         var bob = demo.Portal.ApiClient("bob");

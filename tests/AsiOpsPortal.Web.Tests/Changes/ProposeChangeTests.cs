@@ -75,13 +75,20 @@ public sealed class ProposeChangeTests : IAsyncLifetime
 
     private const string FlagsV1 = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  beta: \"off\"\n";
 
-    /// <summary>alice's ad-hoc change to a production cluster (two approvals needed), with bob's approval given.</summary>
+    /// <summary>
+    /// alice's ad-hoc change to a production cluster (high risk: two approvals needed), with bob's approval given. A test
+    /// canary goes first and the prod cluster is tier 1, so the default risk rules let it through without an override.
+    /// </summary>
     private async Task<long> ProposeToProductionWithOneApprovalAsync()
     {
-        await _portal.SeedAsync(new SeedCluster("prod-bj-01", "prod", "cn-beijing", Tier: 0));
+        await _portal.SeedAsync(new SeedCluster("prod-bj-01", "prod", "cn-beijing", Tier: 1));
         await using (var db = _portal.Db.CreateContext())
         {
-            db.Pipelines.Add(new Pipeline { Name = "to-prod", UpdatedAt = DateTimeOffset.UtcNow, Waves = [new WaveSpec { Name = "prod", Clusters = ["prod-bj-01"] }] });
+            db.Pipelines.Add(new Pipeline
+            {
+                Name = "to-prod", UpdatedAt = DateTimeOffset.UtcNow,
+                Waves = [new WaveSpec { Name = "canary", Clusters = ["test-hz-01"], Canary = true }, new WaveSpec { Name = "prod", Clusters = ["prod-bj-01"] }],
+            });
             await db.SaveChangesAsync();
         }
         var id = (await Changes.ProposeAsync(new ChangeProposal("flags off", "kill switch", "apply the old flags", null, null, "to-prod", FlagsV1, "flags"), "alice")).Id;
@@ -128,7 +135,7 @@ public sealed class ProposeChangeTests : IAsyncLifetime
         cut.Click("[data-testid=save]");
 
         cut.WaitForAssertion(() => Assert.Contains("Saving voids the 1 approval given so far", cut.Find("[data-testid=edit-warning]").TextContent), Timeout);
-        Assert.Contains("1 clusters in 1 waves", cut.Find("[data-testid=plan-preview]").TextContent);
+        Assert.Contains("2 clusters in 2 waves", cut.Find("[data-testid=plan-preview]").TextContent);
         var unsaved = Assert.Single(await _portal.QueryAsync(db => db.Changes));
         Assert.Equal((1, "flags off"), (unsaved.Revision, unsaved.Title));
 

@@ -12,6 +12,7 @@ using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
+using AsiOpsPortal.Web.Risk;
 using Bunit.TestDoubles;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -116,6 +117,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<SchedulerService>();
         services.AddSingleton<GateProtector>();
         services.AddSingleton<GateService>();
+        services.AddSingleton<RiskService>();
     }
 
     /// <summary>The one host webhook gates may call in component tests.</summary>
