@@ -58,7 +58,12 @@ public sealed class SchedulerPreviewPageTests : IAsyncLifetime
         cut.WaitForAssertion(() => cut.Find("[data-testid=scores-test-hz-02]"), Timeout);
         Assert.Empty(cut.FindAll("[data-testid=breakdown-test-hz-02]"));
 
-        cut.Find("[data-testid=scores-test-hz-02]").Click();
+        // The page may still be settling its first live render; click again only while the breakdown has not opened.
+        cut.WaitForAssertion(() =>
+        {
+            if (cut.FindAll("[data-testid=breakdown-test-hz-02]").Count == 0) cut.Find("[data-testid=scores-test-hz-02]").Click();
+            Assert.NotEmpty(cut.FindAll("[data-testid=breakdown-test-hz-02]"));
+        }, Timeout);
 
         var tier = cut.Find("[data-testid=score-test-hz-02-tier]").TextContent;
         Assert.Contains("less critical tiers first", tier);
