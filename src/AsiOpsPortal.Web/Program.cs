@@ -7,6 +7,7 @@ using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Scheduling;
 using AsiOpsPortal.Web.Risk;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
@@ -23,6 +24,7 @@ builder.AddClusters();
 builder.AddCatalog();
 builder.AddChanges();
 builder.AddPipelines();
+builder.AddScheduler();
 builder.AddRisk();
 builder.AddGates();
 
@@ -31,6 +33,7 @@ var app = builder.Build();
 if (!await app.PrepareDatabaseAsync()) return;
 await app.SeedDemoAsync();
 await app.SeedDemoPipelinesAsync();
+await app.SeedDemoSchedulerAsync();
 
 app.UsePortalPipeline();
 app.MapAccountEndpoints();
@@ -39,6 +42,7 @@ app.MapClusterEndpoints();
 app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPipelineEndpoints();
+app.MapSchedulerEndpoints();
 app.MapRiskEndpoints();
 app.MapGateEndpoints();
 app.MapPortalInfrastructure();

@@ -878,6 +878,75 @@ namespace AsiOpsPortal.Migrations.Migrations
                     b.ToTable("rollout_waves", (string)null);
                 });
 
+            modelBuilder.Entity("AsiOpsPortal.Core.Scheduling.SchedulerPolicy", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<uint>("ConcurrencyToken")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Filters")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<string>("Shaping")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Weights")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("scheduler_policies", (string)null);
+                });
+
+            modelBuilder.Entity("AsiOpsPortal.Core.Scheduling.SchedulerPreview", b =>
+                {
+                    b.Property<Guid>("PolicyId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Plan")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<DateTimeOffset>("PreviewedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PreviewedBy")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("PolicyId");
+
+                    b.ToTable("scheduler_previews", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
@@ -1103,6 +1172,15 @@ namespace AsiOpsPortal.Migrations.Migrations
                     b.HasOne("AsiOpsPortal.Core.Changes.Change", null)
                         .WithMany()
                         .HasForeignKey("ChangeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AsiOpsPortal.Core.Scheduling.SchedulerPreview", b =>
+                {
+                    b.HasOne("AsiOpsPortal.Core.Scheduling.SchedulerPolicy", null)
+                        .WithOne()
+                        .HasForeignKey("AsiOpsPortal.Core.Scheduling.SchedulerPreview", "PolicyId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

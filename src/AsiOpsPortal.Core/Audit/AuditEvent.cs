@@ -46,6 +46,9 @@ public static class AuditActions
     public const string PipelineCreated = "pipeline.create";
     public const string PipelineUpdated = "pipeline.update";
     public const string PipelineDeleted = "pipeline.delete";
+    public const string SchedulerPolicyCreated = "scheduler-policy.create";
+    public const string SchedulerPolicyUpdated = "scheduler-policy.update";
+    public const string SchedulerPolicyDeleted = "scheduler-policy.delete";
     public const string RiskRuleUpdated = "risk-rule.update";
     public const string GateCreated = "gate.create";
     public const string GateDeleted = "gate.delete";

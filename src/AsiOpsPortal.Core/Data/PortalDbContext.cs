@@ -7,6 +7,7 @@ using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Risk;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Core.Scheduling;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -29,6 +30,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<Approval> Approvals => Set<Approval>();
     public DbSet<RolloutStep> RolloutSteps => Set<RolloutStep>();
     public DbSet<RolloutWave> RolloutWaves => Set<RolloutWave>();
+    public DbSet<SchedulerPolicy> SchedulerPolicies => Set<SchedulerPolicy>();
+    public DbSet<SchedulerPreview> SchedulerPreviews => Set<SchedulerPreview>();
     public DbSet<RiskRuleSetting> RiskRuleSettings => Set<RiskRuleSetting>();
     public DbSet<Gate> Gates => Set<Gate>();
     public DbSet<GateCall> GateCalls => Set<GateCall>();
@@ -141,6 +144,25 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(w => w.Status).HasConversion<string>().HasMaxLength(16);
             e.HasIndex(w => new { w.ChangeId, w.Phase, w.Index }).IsUnique();
             e.HasOne<Change>().WithMany().HasForeignKey(w => w.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<SchedulerPolicy>(e =>
+        {
+            e.ToTable("scheduler_policies");
+            e.HasIndex(p => p.Name).IsUnique();
+            e.Property(p => p.Name).HasMaxLength(63);
+            e.Property(p => p.Filters).HasJsonConversion();
+            e.Property(p => p.Weights).HasJsonConversion();
+            e.Property(p => p.Shaping).HasJsonConversion();
+            e.Property(p => p.ConcurrencyToken).IsRowVersion();
+        });
+
+        builder.Entity<SchedulerPreview>(e =>
+        {
+            e.ToTable("scheduler_previews");
+            e.HasKey(p => p.PolicyId);
+            e.Property(p => p.Plan).HasJsonConversion();
+            e.HasOne<SchedulerPolicy>().WithOne().HasForeignKey<SchedulerPreview>(p => p.PolicyId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<RiskRuleSetting>(e =>

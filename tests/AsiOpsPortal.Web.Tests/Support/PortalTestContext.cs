@@ -11,6 +11,7 @@ using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Scheduling;
 using AsiOpsPortal.Web.Risk;
 using Bunit.TestDoubles;
 using Hangfire;
@@ -51,6 +52,7 @@ public sealed class PortalTestContext : IAsyncDisposable
     public InventorySync Inventory => Bunit.Services.GetRequiredService<InventorySync>();
     public CatalogService Catalog => Bunit.Services.GetRequiredService<CatalogService>();
     public PipelineService Pipelines => Bunit.Services.GetRequiredService<PipelineService>();
+    public SchedulerService Scheduler => Bunit.Services.GetRequiredService<SchedulerService>();
     public GateService Gates => Bunit.Services.GetRequiredService<GateService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
@@ -112,6 +114,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ChangeService>();
         services.AddSingleton<RolloutScheduler>();
         services.AddSingleton<PipelineService>();
+        services.AddSingleton<SchedulerService>();
         services.AddSingleton<GateProtector>();
         services.AddSingleton<GateService>();
         services.AddSingleton<RiskService>();
