@@ -380,6 +380,10 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb");
 
+                    b.Property<string>("PlanBeforeEdit")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
                     b.Property<DateTimeOffset?>("PlanFrozenAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -412,6 +416,10 @@ namespace AsiOpsPortal.Migrations.Migrations
 
                     b.Property<bool>("RollingBack")
                         .HasColumnType("boolean");
+
+                    b.Property<string>("SchedulerPolicyName")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone");

@@ -30,13 +30,18 @@ public class Change
     public string Namespace { get; set; } = "default";
 
     public Guid? PipelineId { get; set; }
+    /// <summary>The static pipeline the plan came from; empty when a scheduler policy planned it.</summary>
     public required string PipelineName { get; set; }
+    /// <summary>The scheduler policy that planned the change, instead of a pipeline.</summary>
+    public string? SchedulerPolicyName { get; set; }
 
     /// <summary>Bumped by every edit of what, where or how; approvals count only for the revision they were given to.</summary>
     public int Revision { get; set; } = 1;
     /// <summary>Waves and clusters as planned; frozen when the last approval lands.</summary>
     public ChangePlan Plan { get; set; } = new();
     public DateTimeOffset? PlanFrozenAt { get; set; }
+    /// <summary>The plan before the last edit re-planned it (no waves: never edited), so people see what re-planning moved.</summary>
+    public ChangePlan PlanBeforeEdit { get; set; } = new();
 
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

@@ -112,6 +112,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(c => c.Status).HasConversion<string>().HasMaxLength(24);
             e.Property(c => c.RiskLevel).HasConversion<string>().HasMaxLength(16);
             e.Property(c => c.Plan).HasJsonConversion();
+            e.Property(c => c.PlanBeforeEdit).HasJsonConversion();
+            e.Property(c => c.SchedulerPolicyName).HasMaxLength(63);
             e.Property(c => c.Risk).HasJsonConversion();
             e.Property(c => c.ConcurrencyToken).IsRowVersion();
             e.HasIndex(c => new { c.Status, c.UpdatedAt });

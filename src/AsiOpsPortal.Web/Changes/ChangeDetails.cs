@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Risk;
 
 namespace AsiOpsPortal.Web.Changes;
@@ -40,7 +41,11 @@ internal static class ChangeDetails
             change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, diffs,
             change.Risk.Findings.Select(RiskFindingView.Of).ToList(), change.Risk.Reasons,
             change.Risk.Override is { } given ? new RiskOverrideView(given.By, given.Reason, given.At) : null,
-            ApprovalPolicy.Describe(change.RiskLevel));
+            ApprovalPolicy.Describe(change.RiskLevel)) with
+        {
+            SchedulerPolicy = change.SchedulerPolicyName,
+            Replanned = change.PlanBeforeEdit.Waves.Count > 0 ? PlanDiff.Between(change.PlanBeforeEdit, change.Plan) : null,
+        };
     }
 
     private static ClusterStepView Cluster(string name, string environment, RolloutStep? step, string? from, string? to, string? diffGroup = null) => new(

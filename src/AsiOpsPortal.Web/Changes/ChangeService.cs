@@ -4,6 +4,8 @@ using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Web.Scheduling;
+using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Core.Risk;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Web.Audit;
@@ -50,7 +52,7 @@ public sealed class ChangeService(
         db.Changes.Add(change);
         await db.SaveChangesAsync(ct);
         await audit.AppendAsync(db, actor, AuditActions.ChangeProposed, Target(change),
-            $"{What(change)} via {change.PipelineName}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves", ct: ct);
+            $"{What(change)} via {Path(change)}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves", ct: ct);
         if (overridden) await AuditOverrideAsync(db, change, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -76,8 +78,10 @@ public sealed class ChangeService(
             throw new ConflictException($"Someone edited this change after you opened it (it is at revision {change.Revision} now); reload it to see their edit.");
 
         var voided = ApprovalPolicy.Count(change);
+        var before = change.Plan;
         (change.ComponentId, change.ComponentName, change.VersionId, change.Version, change.Manifests) = (null, null, null, null, null);
         await DescribeAsync(db, change, proposal, ct);
+        change.PlanBeforeEdit = before;
         change.Revision++;
         change.UpdatedAt = time.GetUtcNow();
         await risk.AssessAsync(db, change, ct);
@@ -85,7 +89,7 @@ public sealed class ChangeService(
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await audit.AppendAsync(db, actor, AuditActions.ChangeEdited, Target(change),
-            $"revision {change.Revision}: {What(change)} via {change.PipelineName}; {voided} approvals voided", ct: ct);
+            $"revision {change.Revision}: {What(change)} via {Path(change)}; {voided} approvals voided", ct: ct);
         if (overridden) await AuditOverrideAsync(db, change, ct);
         await SaveRacingAsync(db, ct);
         await tx.CommitAsync(ct);
@@ -109,8 +113,9 @@ public sealed class ChangeService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = await db.Changes.AsNoTracking().Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct);
         if (change is null) return null;
-        var proposal = new ChangeProposal(change.Title, change.Reason, change.RollbackPlan, change.ComponentName, change.Version, change.PipelineName,
-            change.Manifests, change.Manifests is null ? null : change.Namespace);
+        var proposal = new ChangeProposal(change.Title, change.Reason, change.RollbackPlan, change.ComponentName, change.Version,
+            change.SchedulerPolicyName is null ? change.PipelineName : null, change.Manifests, change.Manifests is null ? null : change.Namespace,
+            SchedulerPolicy: change.SchedulerPolicyName);
         return new ChangeDraft(change.Id, proposal, ChangeViewText.Of(change.Status), change.RequestedBy, change.Revision,
             ApprovalPolicy.Count(change), change.RequiredApprovals);
     }
@@ -123,7 +128,8 @@ public sealed class ChangeService(
             .Select(c => new ComponentChoice(c.Name, c.Versions.OrderByDescending(v => v.CreatedAt).Select(v => v.Version).ToList()))
             .ToListAsync(ct);
         var pipelines = await db.Pipelines.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
-        return new ProposalChoices(components, pipelines);
+        var policies = await db.SchedulerPolicies.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
+        return new ProposalChoices(components, pipelines, policies);
     }
 
     /// <summary>Approve or reject. The last approval freezes the plan and starts the rollout.</summary>
@@ -262,7 +268,7 @@ public sealed class ChangeService(
             ApprovalPolicy.Count(c), c.RequiredApprovals,
             progress.TryGetValue(c.Id, out var p) ? p.Done : 0,
             progress.TryGetValue(c.Id, out p) ? p.Total : c.Plan.Waves.Sum(w => w.Clusters.Count),
-            c.CreatedAt, c.UpdatedAt, c.StatusReason)).ToList();
+            c.CreatedAt, c.UpdatedAt, c.StatusReason) { SchedulerPolicy = c.SchedulerPolicyName }).ToList();
     }
 
     /// <summary>Changes awaiting a review that <paramref name="user"/> may give (the approval inbox).</summary>
@@ -297,7 +303,15 @@ public sealed class ChangeService(
         // Until approval pins them, show what each cluster runs now: another change may have reached it since the proposal.
         if (change.Status == ChangeStatus.PendingApproval) await PinPreviousVersionsAsync(db, change, ct);
         var gates = await db.GateCalls.AsNoTracking().Where(c => c.ChangeId == id).OrderBy(c => c.Id).ToListAsync(ct);
-        return ChangeDetails.Build(change, waves, steps, await DiffsAsync(db, change, ct)) with { Gates = gates.Select(GateCallView.Of).ToList() };
+        // The plan is frozen at the last approval: a cluster registered since is never swept in, and the page says so.
+        var registeredSince = change.PlanFrozenAt is { } frozen
+            ? await db.Clusters.AsNoTracking().Where(c => c.CreatedAt > frozen).OrderBy(c => c.Name).Select(c => c.Name).Take(50).ToListAsync(ct)
+            : [];
+        return ChangeDetails.Build(change, waves, steps, await DiffsAsync(db, change, ct)) with
+        {
+            Gates = gates.Select(GateCallView.Of).ToList(),
+            RegisteredSinceFrozen = registeredSince,
+        };
     }
 
     /// <summary>
@@ -332,6 +346,7 @@ public sealed class ChangeService(
         change.Reason = (proposal.Reason ?? "").Trim();
         change.RollbackPlan = (proposal.RollbackPlan ?? "").Trim();
         change.PipelineName = (proposal.Pipeline ?? "").Trim();
+        change.SchedulerPolicyName = string.IsNullOrWhiteSpace(proposal.SchedulerPolicy) ? null : proposal.SchedulerPolicy.Trim();
         var errors = new List<string>();
         if (change.Title.Length == 0) errors.Add("A title is required.");
         if (change.Title.Length > MaxTitleLength) errors.Add($"The title is longer than {MaxTitleLength} characters.");
@@ -373,26 +388,61 @@ public sealed class ChangeService(
             errors.Add("Say what to apply: a component and version, or manifests.");
         }
 
-        var pipeline = change.PipelineName.Length == 0 ? null : await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == change.PipelineName, ct);
-        if (change.PipelineName.Length == 0) errors.Add("Choose a pipeline.");
-        else if (pipeline is null) errors.Add($"No pipeline named '{change.PipelineName}'.");
-        if (errors.Count > 0) throw new ValidationFailedException(errors);
+        if (change.SchedulerPolicyName is { } policyName)
+        {
+            if (change.PipelineName.Length > 0) errors.Add("Choose a pipeline or a scheduler policy, not both.");
+            var policy = await db.SchedulerPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == policyName, ct);
+            if (policy is null) errors.Add($"No scheduler policy named '{policyName}'.");
+            if (errors.Count > 0) throw new ValidationFailedException(errors);
+            await ScheduleAsync(db, change, policy!, ct);
+        }
+        else
+        {
+            var pipeline = change.PipelineName.Length == 0 ? null : await db.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == change.PipelineName, ct);
+            if (change.PipelineName.Length == 0) errors.Add("Choose a pipeline or a scheduler policy.");
+            else if (pipeline is null) errors.Add($"No pipeline named '{change.PipelineName}'.");
+            if (errors.Count > 0) throw new ValidationFailedException(errors);
+            await PlanAlongAsync(db, change, pipeline!, ct);
+        }
+        await PinPreviousVersionsAsync(db, change, ct);
+    }
 
+    private static async Task PlanAlongAsync(PortalDbContext db, Change change, Pipeline pipeline, CancellationToken ct)
+    {
         var fleet = await db.Clusters.AsNoTracking()
             .Select(c => new ClusterFacts(c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels))
             .ToListAsync(ct);
         try
         {
-            change.Plan = PipelineRules.Plan(pipeline!, fleet);
+            change.Plan = PipelineRules.Plan(pipeline, fleet);
         }
         catch (PipelineException e)
         {
-            throw new ValidationFailedException(e.Problems.Select(p => $"Pipeline '{pipeline!.Name}': {p}").ToList());
+            throw new ValidationFailedException(e.Problems.Select(p => $"Pipeline '{pipeline.Name}': {p}").ToList());
         }
         if (change.Plan.Waves.Sum(w => w.Clusters.Count) == 0)
-            throw new ValidationFailedException([$"Pipeline '{pipeline!.Name}' selects no registered cluster, so there is nothing to roll out."]);
-        change.PipelineId = pipeline!.Id;
-        await PinPreviousVersionsAsync(db, change, ct);
+            throw new ValidationFailedException([$"Pipeline '{pipeline.Name}' selects no registered cluster, so there is nothing to roll out."]);
+        change.PipelineId = pipeline.Id;
+    }
+
+    /// <summary>The scheduler's plan for the fleet registered now; it is frozen with the rest at the last approval.</summary>
+    private static async Task ScheduleAsync(PortalDbContext db, Change change, SchedulerPolicy policy, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        SchedulerPlan plan;
+        try
+        {
+            plan = ClusterScheduler.Plan(SchedulerPolicyDocument.Of(policy), await SchedulerService.LoadFleetAsync(db, now, ct), now);
+        }
+        catch (SchedulerPolicyException e)
+        {
+            throw new ValidationFailedException(e.Problems.Select(p => $"Scheduler policy '{policy.Name}': {p}").ToList());
+        }
+        if (plan.PlannedCount == 0)
+            throw new ValidationFailedException([$"Scheduler policy '{policy.Name}' schedules no registered cluster, so there is nothing to roll out" +
+                (plan.Excluded.Count > 0 ? $" ({plan.Excluded[0].Name}: {plan.Excluded[0].Reason}{(plan.Excluded.Count > 1 ? $"; and {plan.Excluded.Count - 1} more left out" : "")})." : ".")]);
+        change.Plan = plan.ToChangePlan();
+        change.PipelineId = null;
     }
 
     /// <summary>
@@ -497,6 +547,10 @@ public sealed class ChangeService(
     }
 
     internal static string Target(Change change) => $"change/{change.Id}";
+
+    /// <summary>Where the change goes: "pipeline standard" or "scheduler policy balanced".</summary>
+    internal static string Path(Change change) =>
+        change.SchedulerPolicyName is { } policy ? $"scheduler policy {policy}" : $"pipeline {change.PipelineName}";
 
     internal static string What(Change change) =>
         change.ComponentName is { } component ? $"{component} {change.Version}" : "ad-hoc manifests";

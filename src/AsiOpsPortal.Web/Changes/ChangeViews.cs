@@ -1,6 +1,7 @@
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Risk;
 using AsiOpsPortal.Web.Gates;
 
@@ -19,7 +20,8 @@ public sealed record ChangeProposal(
     string? Pipeline,
     string? Manifests = null,
     string? Namespace = null,
-    string? OverrideReason = null);
+    string? OverrideReason = null,
+    string? SchedulerPolicy = null);
 
 /// <summary>A change as its edit form opens: what it was proposed with, and what saving would void.</summary>
 public sealed record ChangeDraft(
@@ -31,7 +33,7 @@ public sealed record ChangeDraft(
     int ApprovalsGiven,
     int RequiredApprovals);
 
-public sealed record ProposalChoices(IReadOnlyList<ComponentChoice> Components, IReadOnlyList<string> Pipelines);
+public sealed record ProposalChoices(IReadOnlyList<ComponentChoice> Components, IReadOnlyList<string> Pipelines, IReadOnlyList<string> SchedulerPolicies);
 
 public sealed record ComponentChoice(string Name, IReadOnlyList<string> Versions);
 
@@ -53,7 +55,11 @@ public sealed record ChangeSummary(
     int ClustersTotal,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string? StatusReason);
+    string? StatusReason)
+{
+    /// <summary>The scheduler policy that planned the change, when no pipeline did.</summary>
+    public string? SchedulerPolicy { get; init; }
+}
 
 public sealed record ChangeDetail(
     long Id,
@@ -86,6 +92,15 @@ public sealed record ChangeDetail(
 {
     /// <summary>Every webhook gate asked during the rollout, oldest first.</summary>
     public IReadOnlyList<GateCallView> Gates { get; init; } = [];
+
+    /// <summary>The scheduler policy that planned the change (then <see cref="Pipeline"/> is empty).</summary>
+    public string? SchedulerPolicy { get; init; }
+
+    /// <summary>What the last edit's re-planning changed: clusters added, removed, moved to another wave; null before any edit.</summary>
+    public PlanDiff? Replanned { get; init; }
+
+    /// <summary>Clusters registered after the plan was frozen (the first 50 by name): never part of this change.</summary>
+    public IReadOnlyList<string> RegisteredSinceFrozen { get; init; } = [];
 }
 
 /// <summary>
