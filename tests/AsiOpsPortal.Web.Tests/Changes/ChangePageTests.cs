@@ -88,6 +88,35 @@ public sealed class ChangePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChangePage_ShowsWhatAnEditReplanned_ThenClustersRegisteredAfterThePlanFroze()
+    {
+        await using (var db = _portal.Db.CreateContext())
+        {
+            db.Pipelines.Add(new Pipeline
+            {
+                Name = "narrow", UpdatedAt = DateTimeOffset.UtcNow,
+                Waves = [new WaveSpec { Name = "canary", Clusters = ["test-hz-01"], Canary = true }, new WaveSpec { Name = "last", Clusters = ["test-hz-02"] }],
+            });
+            await db.SaveChangesAsync();
+        }
+        await Changes.EditAsync(_changeId, new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "narrow"), "alice", Roles.Developer);
+
+        var cut = RenderPage();
+
+        cut.WaitForAssertion(() => Assert.Contains("1 removed, 1 moved", cut.Find("[data-testid=replanned]").TextContent), Timeout);
+        Assert.Contains("−test-sh-01", cut.Find("[data-testid=replanned]").TextContent);
+        Assert.Contains("test-hz-02: rest → last", cut.Find("[data-testid=replanned]").TextContent);
+        Assert.Contains("pipeline narrow", cut.Find("[data-testid=change-path]").TextContent);
+
+        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await _portal.SeedAsync(new SeedCluster("test-hz-03", "test", "cn-hangzhou", Tier: 3));
+        var frozen = RenderPage();
+
+        frozen.WaitForAssertion(() => Assert.Contains("not part of this change: test-hz-03", frozen.Find("[data-testid=registered-since]").TextContent), Timeout);
+        Assert.Empty(frozen.FindAll("[data-testid=replanned]"));
+    }
+
+    [Fact]
     public void ChangePage_TellsTheRequesterSomeoneElseMustReview()
     {
         _portal.SignIn("alice", Roles.Developer);
