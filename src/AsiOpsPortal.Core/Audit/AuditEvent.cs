@@ -45,4 +45,7 @@ public static class AuditActions
     public const string PipelineCreated = "pipeline.create";
     public const string PipelineUpdated = "pipeline.update";
     public const string PipelineDeleted = "pipeline.delete";
+    public const string FreezeWindowCreated = "freeze-window.create";
+    public const string FreezeWindowDeleted = "freeze-window.delete";
+    public const string ChangeWaiting = "change.waiting";
 }

@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -27,6 +28,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<Approval> Approvals => Set<Approval>();
     public DbSet<RolloutStep> RolloutSteps => Set<RolloutStep>();
     public DbSet<RolloutWave> RolloutWaves => Set<RolloutWave>();
+    public DbSet<FreezeWindow> FreezeWindows => Set<FreezeWindow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -133,6 +135,21 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(w => w.Status).HasConversion<string>().HasMaxLength(16);
             e.HasIndex(w => new { w.ChangeId, w.Phase, w.Index }).IsUnique();
             e.HasOne<Change>().WithMany().HasForeignKey(w => w.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<FreezeWindow>(e =>
+        {
+            e.ToTable("freeze_windows");
+            e.Property(w => w.Name).HasMaxLength(FreezeRules.MaxNameLength);
+            e.Property(w => w.Reason).HasMaxLength(FreezeRules.MaxReasonLength);
+            e.Property(w => w.Type).HasConversion<string>().HasMaxLength(8);
+            e.Property(w => w.Scope).HasJsonConversion();
+            // Wall-clock times in the window's own zone, not instants.
+            e.Property(w => w.Start).HasColumnType("timestamp without time zone");
+            e.Property(w => w.End).HasColumnType("timestamp without time zone");
+            e.Property(w => w.Rrule).HasMaxLength(500);
+            e.Property(w => w.TimeZone).HasMaxLength(64);
+            e.HasIndex(w => w.CreatedAt);
         });
 
         builder.Entity<AuditEvent>(e =>
