@@ -4,6 +4,7 @@ using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
+using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 
@@ -21,6 +22,7 @@ builder.AddClusters();
 builder.AddCatalog();
 builder.AddChanges();
 builder.AddPipelines();
+builder.AddFreezeWindows();
 
 var app = builder.Build();
 
@@ -35,6 +37,7 @@ app.MapClusterEndpoints();
 app.MapCatalogEndpoints();
 app.MapChangeEndpoints();
 app.MapPipelineEndpoints();
+app.MapFreezeEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

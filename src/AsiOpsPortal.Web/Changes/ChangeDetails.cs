@@ -1,12 +1,13 @@
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Freeze;
 
 namespace AsiOpsPortal.Web.Changes;
 
 /// <summary>Joins a change's plan with its rollout rows into the view the change page and the API show.</summary>
 internal static class ChangeDetails
 {
-    public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps)
+    public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps, FreezeStatus? freeze = null)
     {
         var forwardSteps = steps.Where(s => s.Phase == RolloutPhase.Forward).ToDictionary(s => s.ClusterId);
         var forward = change.Plan.Waves.Select((planned, index) =>
@@ -34,7 +35,7 @@ internal static class ChangeDetails
             change.RequestedBy, change.ComponentName, change.Version, change.PipelineName, change.Revision, change.RequiredApprovals,
             change.Approvals.OrderBy(a => a.At).Select(a => new ApprovalView(a.Approver, a.Decision.ToString().ToLowerInvariant(), a.Comment, a.At, a.Revision == change.Revision)).ToList(),
             forward, change.Plan.Unplanned, change.PlanFrozenAt is not null, change.RollingBack, change.StatusReason,
-            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback);
+            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, change.WaitingFor, freeze);
     }
 
     private static ClusterStepView Cluster(string name, string environment, RolloutStep? step, string? from, string? to) => new(
@@ -43,3 +44,4 @@ internal static class ChangeDetails
         step is { StartedAt: { } started, FinishedAt: { } finished } ? Math.Round((finished - started).TotalSeconds, 1) : null,
         step?.Detail, step?.Error);
 }
+

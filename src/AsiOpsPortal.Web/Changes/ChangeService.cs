@@ -3,10 +3,12 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,6 +24,7 @@ public sealed class ChangeService(
     AuditLog audit,
     RolloutScheduler rollouts,
     FleetNotifier notifier,
+    FreezeService freeze,
     TimeProvider time)
 {
     public const int MaxTitleLength = 200;
@@ -77,7 +80,7 @@ public sealed class ChangeService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = new Change { Title = "", PipelineName = "", RequestedBy = actor, CreatedAt = time.GetUtcNow() };
         await DescribeAsync(db, change, proposal, ct);
-        return ChangeDetails.Build(change, [], []);
+        return ChangeDetails.Build(change, [], [], await FreezeAsync(change, [], ct));
     }
 
     /// <summary>What the proposal form offers: components with their versions (newest first) and pipelines.</summary>
@@ -251,7 +254,25 @@ public sealed class ChangeService(
         if (change is null) return null;
         var waves = await db.RolloutWaves.AsNoTracking().Where(w => w.ChangeId == id).ToListAsync(ct);
         var steps = await db.RolloutSteps.AsNoTracking().Where(s => s.ChangeId == id).ToListAsync(ct);
-        return ChangeDetails.Build(change, waves, steps);
+        return ChangeDetails.Build(change, waves, steps, await FreezeAsync(change, waves, ct));
+    }
+
+    /// <summary>
+    /// Whether a freeze holds the change's next wave now (the first wave before the rollout starts), and the earliest time it
+    /// could start; null once the change has ended. Rolling back, only windows that block rollbacks count.
+    /// </summary>
+    private async Task<FreezeStatus?> FreezeAsync(Change change, IReadOnlyList<RolloutWave> waves, CancellationToken ct)
+    {
+        if (change.Status is not (ChangeStatus.PendingApproval or ChangeStatus.Approved or ChangeStatus.Running or ChangeStatus.Paused)) return null;
+        if (change.RollingBack)
+        {
+            var touched = change.Plan.Waves.SelectMany(w => w.Clusters).Select(c => c.ClusterId).ToList();
+            return FreezeStatus.Of(await freeze.EvaluateWaveAsync(touched, time.GetUtcNow(), FreezePurpose.Rollback, ct));
+        }
+        var done = waves.Where(w => w.Phase == RolloutPhase.Forward && w.Status is WaveStatus.Succeeded or WaveStatus.Skipped).Select(w => w.Index).ToHashSet();
+        var next = change.Plan.Waves.Select((wave, index) => (wave, index)).FirstOrDefault(w => !done.Contains(w.index)).wave;
+        if (next is null) return null;
+        return FreezeStatus.Of(await freeze.EvaluateWaveAsync(next.Clusters.Select(c => c.ClusterId).ToList(), time.GetUtcNow(), FreezePurpose.Rollout, ct));
     }
 
     /// <summary>Fills in what, where, why and risk from the proposal; throws with every problem a person must fix.</summary>

@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Freeze;
 
 namespace AsiOpsPortal.Web.Changes;
 
@@ -63,7 +64,9 @@ public sealed record ChangeDetail(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<WaveView> RollbackWaves);
+    IReadOnlyList<WaveView> RollbackWaves,
+    string? WaitingFor = null,
+    FreezeStatus? Freeze = null);
 
 public sealed record ApprovalView(string Approver, string Decision, string Comment, DateTimeOffset At, bool Current);
 
