@@ -26,6 +26,13 @@ public interface IClusterClient
     /// <summary>The object as the cluster has it now, or null when it does not exist (or its kind is not served).</summary>
     Task<LiveObject?> GetObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct);
 
+    /// <summary>
+    /// Watches one object until <paramref name="until"/> holds for it (it is given null while the object does not exist)
+    /// or <paramref name="maxWait"/> passes, and returns what was last seen. One request instead of a poll loop: the
+    /// caller learns of a change as soon as the API server publishes it.
+    /// </summary>
+    Task<LiveObject?> WatchObjectAsync(ClusterTarget target, ObjectRef obj, Func<LiveObject?, bool> until, TimeSpan maxWait, CancellationToken ct);
+
     /// <summary>Deletes the object (its dependents are collected in the background); an object that is already gone is fine.</summary>
     Task DeleteObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct);
 

@@ -77,13 +77,49 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
             var found = resource.Namespaced
                 ? await client.CustomObjects.GetNamespacedCustomObjectAsync(resource.Group, resource.Version, NamespaceOf(target, obj, $"reading {obj}"), resource.Plural, obj.Name, ct)
                 : await client.CustomObjects.GetClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural, obj.Name, ct);
-            return LiveObject.FromJson(found is JsonElement json ? json.GetRawText() : KubernetesJson.Serialize(found));
+            return LiveObject.FromJson(Json(found));
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
             return (LiveObject?)null;
         }
     });
+
+    public Task<LiveObject?> WatchObjectAsync(ClusterTarget target, ObjectRef obj, Func<LiveObject?, bool> until, TimeSpan maxWait, CancellationToken ct) =>
+        CallAsync(target, ct, $"watching {obj}", async client =>
+        {
+            if (await ResourceForAsync(client, target, obj, ct) is not { } resource) return null;
+            // The client ends the watch at maxWait; timeoutSeconds only tells the server not to keep it open long after.
+            var seconds = (int)Math.Ceiling(maxWait.TotalSeconds) + 1;
+            using var window = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            window.CancelAfter(maxWait);
+            // No resourceVersion: the stream starts with the object as it is now (ADDED), then each change to it.
+            var fieldSelector = $"metadata.name={obj.Name}";
+            var stream = resource.Namespaced
+                ? client.CustomObjects.WatchListNamespacedCustomObjectAsync(resource.Group, resource.Version, NamespaceOf(target, obj, $"watching {obj}"),
+                    resource.Plural, fieldSelector: fieldSelector, timeoutSeconds: seconds, cancellationToken: window.Token)
+                : client.CustomObjects.WatchListClusterCustomObjectAsync(resource.Group, resource.Version, resource.Plural,
+                    fieldSelector: fieldSelector, timeoutSeconds: seconds, cancellationToken: window.Token);
+            LiveObject? last = null;
+            try
+            {
+                await foreach (var (type, item) in stream)
+                {
+                    if (type is WatchEventType.Bookmark or WatchEventType.Error) continue;
+                    last = type == WatchEventType.Deleted ? null : LiveObject.FromJson(Json(item));
+                    if (until(last)) break;
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // maxWait passed: what we saw last is the answer.
+            }
+            catch (HttpRequestException e) when (Find<EndOfStreamException>(e) is not null)
+            {
+                // The server closed a stream that carried no event (the object does not exist): the library reads that as a broken body.
+            }
+            return last;
+        });
 
     public Task DeleteObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct) => CallAsync(target, ct, $"deleting {obj}", async client =>
     {
@@ -138,6 +174,9 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         served.Remember(obj.ApiVersion, kinds);
         return kinds.GetValueOrDefault(obj.Kind);
     }
+
+    /// <summary>Custom-object calls hand back untyped objects: JSON elements, as a rule.</summary>
+    private static string Json(object found) => found is JsonElement json ? json.GetRawText() : KubernetesJson.Serialize(found);
 
     private static string NamespaceOf(ClusterTarget target, ObjectRef obj, string doing) =>
         obj.Namespace ?? throw new ClusterCallException(ClusterFailure.Invalid,

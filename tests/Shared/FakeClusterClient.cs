@@ -88,6 +88,10 @@ public sealed class FakeClusterClient : IClusterClient
         return Task.FromResult(ObjectsOf(target).TryGetValue(Key(obj), out var stored) ? Live(stored, cluster) : null);
     }
 
+    /// <summary>No events to wait for in memory: answers with the object as it is now, as a watch's first event would.</summary>
+    public Task<LiveObject?> WatchObjectAsync(ClusterTarget target, ObjectRef obj, Func<LiveObject?, bool> until, TimeSpan maxWait, CancellationToken ct) =>
+        GetObjectAsync(target, obj, ct);
+
     public Task DeleteObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct)
     {
         Get(target);

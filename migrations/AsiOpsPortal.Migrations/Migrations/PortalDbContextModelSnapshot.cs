@@ -702,6 +702,12 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<uint>("ConcurrencyToken")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
                     b.Property<string>("Detail")
                         .HasColumnType("text");
 

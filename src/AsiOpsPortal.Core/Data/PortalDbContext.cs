@@ -122,6 +122,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
         builder.Entity<RolloutStep>(e =>
         {
             e.ToTable("rollout_steps");
+            e.Property(s => s.ConcurrencyToken).IsRowVersion();
             e.Property(s => s.Phase).HasConversion<string>().HasMaxLength(16);
             e.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
             e.HasIndex(s => new { s.ChangeId, s.Phase, s.Wave, s.ClusterId }).IsUnique();

@@ -22,6 +22,8 @@ public class RolloutStep
     /// <summary>Progress for people ("2/3 available"), updated while converging.</summary>
     public string? Detail { get; set; }
     public string? Error { get; set; }
+    /// <summary>PostgreSQL's xmin: the runner's tick and a step's own work may both write a step; the second writer learns of the first.</summary>
+    public uint ConcurrencyToken { get; set; }
 }
 
 /// <summary>A wave's own state: when it started, converged and finished soaking.</summary>

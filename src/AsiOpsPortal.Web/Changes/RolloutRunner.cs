@@ -43,34 +43,92 @@ public sealed class RolloutRunner(
 
     public async Task RunAsync(long changeId, CancellationToken ct)
     {
-        await using var lockConnection = new NpgsqlConnection(configuration.PortalConnectionString());
-        await lockConnection.OpenAsync(ct);
-        if (!await TryLockAsync(lockConnection, changeId, ct)) return; // a live runner drives it already
-
-        var run = new Run(changeId);
-        var sliceEnds = time.GetUtcNow() + _options.RolloutJobSlice;
-        while (!ct.IsCancellationRequested)
+        var lockConnection = new NpgsqlConnection(configuration.PortalConnectionString());
+        var handOver = false;
+        try
         {
-            var next = await StepOnceAsync(run, ct);
-            if (next is null) return;
-            if (time.GetUtcNow() >= sliceEnds)
+            await lockConnection.OpenAsync(ct);
+            if (!await TryLockAsync(lockConnection, changeId, ct)) return; // a live runner drives it already
+            handOver = await DriveAsync(changeId, ct);
+        }
+        finally
+        {
+            // Closing the connection releases the lock; only then may the next job take it.
+            await lockConnection.DisposeAsync();
+        }
+        if (handOver) scheduler.Start(changeId);
+    }
+
+    /// <summary>Ticks until the rollout stops running; true when the job's slice ran out first and a fresh job should go on.</summary>
+    private async Task<bool> DriveAsync(long changeId, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var run = new Run(changeId, stop.Token);
+        var sliceEnds = time.GetUtcNow() + _options.RolloutJobSlice;
+        try
+        {
+            while (!ct.IsCancellationRequested)
             {
-                // Hand over to a fresh job: Hangfire jobs stay short, and the lock is released as this one ends.
-                scheduler.Start(changeId);
-                return;
+                var next = await StepOnceAsync(run, ct);
+                if (next is null) return false;
+                // Hangfire jobs stay short: past its slice, this one lets go and a fresh job carries on.
+                if (time.GetUtcNow() >= sliceEnds) return true;
+                if (await run.WaitAsync(next.Value, time, ct)) await notifier.PublishChangeAsync(changeId, ct);
             }
-            if (next > TimeSpan.Zero) await Task.Delay(next.Value, time, ct);
+            return false;
+        }
+        finally
+        {
+            // Cluster work still in flight only waits or watches; the next runner picks its steps up from their rows.
+            await stop.CancelAsync();
+            await run.DrainAsync();
         }
     }
 
-    /// <summary>Remembers, for one runner's life, what it claimed itself, the manifests it parsed and where its clusters are.</summary>
-    private sealed class Run(long changeId)
+    /// <summary>
+    /// What one runner remembers while it lives: the steps it claimed itself, the manifests it parsed, where its clusters
+    /// are, and the cluster work in flight (a step's apply and its watch for convergence), one task per step.
+    /// </summary>
+    private sealed class Run(long changeId, CancellationToken stopping)
     {
         public long ChangeId { get; } = changeId;
+        public CancellationToken Stopping { get; } = stopping;
         public HashSet<long> ClaimedHere { get; } = [];
         public ConcurrentDictionary<Guid, IReadOnlyList<ManifestObject>> Versions { get; } = new();
         public ConcurrentDictionary<Guid, ClusterTarget> Targets { get; } = new();
         public IReadOnlyList<ManifestObject>? Forward { get; set; }
+        public Dictionary<long, Task<bool>> InFlight { get; } = [];
+
+        /// <summary>Waits <paramref name="delay"/>, or less when a step's work ends first; true when some step finished.</summary>
+        public async Task<bool> WaitAsync(TimeSpan delay, TimeProvider time, CancellationToken ct)
+        {
+            using var early = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var timer = delay > TimeSpan.Zero ? Task.Delay(delay, time, early.Token) : Task.CompletedTask;
+            if (InFlight.Count > 0) await Task.WhenAny(InFlight.Values.Append(timer));
+            else await timer.ContinueWith(_ => { }, TaskScheduler.Default);
+            await early.CancelAsync();
+            ct.ThrowIfCancellationRequested();
+
+            var finished = false;
+            foreach (var (stepId, work) in InFlight.Where(w => w.Value.IsCompleted).ToList())
+            {
+                InFlight.Remove(stepId);
+                finished |= await work; // a failure other than a cluster's fails the job, and Hangfire retries it
+            }
+            return finished;
+        }
+
+        public async Task DrainAsync()
+        {
+            try
+            {
+                await Task.WhenAll(InFlight.Values);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            InFlight.Clear();
+        }
     }
 
     /// <summary>One tick: decide, record, do the cluster work. Returns how long to wait before the next tick, or null when done.</summary>
@@ -87,59 +145,68 @@ public sealed class RolloutRunner(
             var waves = await db.RolloutWaves.Where(w => w.ChangeId == run.ChangeId && w.Phase == phase).OrderBy(w => w.Index).ToListAsync(ct);
             var steps = await db.RolloutSteps.Where(s => s.ChangeId == run.ChangeId && s.Phase == phase).ToListAsync(ct);
             tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps), now);
-            if (!tick.ChangesState && tick.Work.Count == 0)
-                return tick.WakeAt is { } wake ? Min(wake - now, _options.RolloutPollInterval) : _options.RolloutPollInterval;
-
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            foreach (var (index, status) in tick.WaveChanges)
+            if (tick.ChangesState)
             {
-                var wave = waves.Single(w => w.Index == index);
-                wave.Status = status;
-                if (status == WaveStatus.Running) wave.StartedAt = now;
-                if (status == WaveStatus.Soaking) wave.ConvergedAt = now;
-                if (status == WaveStatus.Succeeded) { wave.ConvergedAt ??= now; wave.FinishedAt = now; }
-                await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWave, ChangeService.Target(change), $"{phase} wave '{wave.Name}' {status}", ct: ct);
+                switch (await RecordAsync(db, run, change, phase, tick, waves, steps, now, ct))
+                {
+                    case Recorded.Finished: return null;
+                    case Recorded.Raced: return TimeSpan.Zero; // a person (pause, abort) or a step's work wrote meanwhile: look again
+                }
             }
-            foreach (var step in steps.Where(s => tick.Start.Contains(s.Id)))
-            {
-                step.Status = StepStatus.Applying;
-                step.Attempts++;
-                step.StartedAt = now;
-                step.AppliedAt = null;
-                step.FinishedAt = null;
-                step.Detail = "applying";
-                run.ClaimedHere.Add(step.Id);
-            }
-            foreach (var step in steps.Where(s => tick.TimedOut.Contains(s.Id)))
-            {
-                var deadline = Settings(change, phase, step.Wave).ProgressDeadlineSeconds;
-                step.Status = StepStatus.Failed;
-                step.FinishedAt = now;
-                step.Error = $"did not converge within {deadline} s" + (step.Detail is { Length: > 0 } d ? $" ({d})" : "");
-            }
-            var finished = await ApplyOutcomeAsync(db, change, phase, tick.Outcome, steps, now, ct);
-            try
-            {
-                await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                // A person acted on the change meanwhile (pause, abort): look again.
-                return TimeSpan.Zero;
-            }
-            await tx.CommitAsync(ct);
-            if (tick.ChangesState) await notifier.PublishChangeAsync(run.ChangeId, ct);
-            if (finished) return null;
         }
 
-        if (tick.Work.Count > 0)
+        // Each step's work runs on while the runner keeps deciding; a step that finishes wakes it at once.
+        foreach (var stepId in tick.Work.Where(id => !run.InFlight.ContainsKey(id)))
+            run.InFlight[stepId] = WorkAsync(run, change, stepId, run.Stopping);
+        if (tick.ChangesState && tick.Work.Count == 0) return TimeSpan.Zero; // a wave moved on: decide the next move now
+        return tick.WakeAt is { } wake ? Min(wake - now, _options.RolloutPollInterval) : _options.RolloutPollInterval;
+    }
+
+    private enum Recorded { Saved, Raced, Finished }
+
+    /// <summary>Stores what the tick decided, in one transaction, unless someone else wrote to the same rows first.</summary>
+    private async Task<Recorded> RecordAsync(PortalDbContext db, Run run, Change change, RolloutPhase phase, RolloutTick tick,
+        List<RolloutWave> waves, List<RolloutStep> steps, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        foreach (var (index, status) in tick.WaveChanges)
         {
-            var finished = await Task.WhenAll(tick.Work.Select(id => WorkAsync(run, change, id, ct)));
-            await notifier.PublishChangeAsync(run.ChangeId, ct);
-            // A cluster that just finished may free a slot or end its wave: decide again at once rather than after a poll.
-            return finished.Any(f => f) ? TimeSpan.Zero : _options.RolloutPollInterval;
+            var wave = waves.Single(w => w.Index == index);
+            wave.Status = status;
+            if (status == WaveStatus.Running) wave.StartedAt = now;
+            if (status == WaveStatus.Soaking) wave.ConvergedAt = now;
+            if (status == WaveStatus.Succeeded) { wave.ConvergedAt ??= now; wave.FinishedAt = now; }
+            await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWave, ChangeService.Target(change), $"{phase} wave '{wave.Name}' {status}", ct: ct);
         }
-        return TimeSpan.Zero;
+        foreach (var step in steps.Where(s => tick.Start.Contains(s.Id)))
+        {
+            step.Status = StepStatus.Applying;
+            step.Attempts++;
+            step.StartedAt = now;
+            step.AppliedAt = null;
+            step.FinishedAt = null;
+            step.Detail = "applying";
+            run.ClaimedHere.Add(step.Id);
+        }
+        foreach (var step in steps.Where(s => tick.TimedOut.Contains(s.Id)))
+        {
+            var deadline = Settings(change, phase, step.Wave).ProgressDeadlineSeconds;
+            step.Status = StepStatus.Failed;
+            step.FinishedAt = now;
+            step.Error = $"did not converge within {deadline} s" + (step.Detail is { Length: > 0 } d ? $" ({d})" : "");
+        }
+        var finished = await ApplyOutcomeAsync(db, change, phase, tick.Outcome, steps, now, ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Recorded.Raced;
+        }
+        await tx.CommitAsync(ct);
+        await notifier.PublishChangeAsync(run.ChangeId, ct);
+        return finished ? Recorded.Finished : Recorded.Saved;
     }
 
     private const string RolloutActor = "rollout";
@@ -173,12 +240,33 @@ public sealed class RolloutRunner(
         }
     }
 
-    /// <summary>Moves one step forward: apply it (once), then check whether its workloads converged. True when the step finished.</summary>
+    /// <summary>
+    /// Moves one step forward: apply it (once), then watch its workloads until they converge, the step's deadline nears,
+    /// or <see cref="WatchWindow"/> passes. True when the step finished (or someone else moved it meanwhile).
+    /// </summary>
     private async Task<bool> WorkAsync(Run run, Change change, long stepId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var step = await db.RolloutSteps.SingleAsync(s => s.Id == stepId, ct);
         if (step.Status is not (StepStatus.Applying or StepStatus.Converging)) return true;
+        try
+        {
+            await AdvanceAsync(db, run, change, step, ct);
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // The runner failed the step at its deadline, or a person stopped the change, while we watched: theirs stands.
+            return true;
+        }
+        return step.Status is StepStatus.Succeeded or StepStatus.Failed;
+    }
+
+    /// <summary>How long one watch for convergence runs before the step's progress is written down and the watch renewed.</summary>
+    private static readonly TimeSpan WatchWindow = TimeSpan.FromSeconds(10);
+
+    private async Task AdvanceAsync(PortalDbContext db, Run run, Change change, RolloutStep step, CancellationToken ct)
+    {
         try
         {
             var target = await TargetAsync(db, run, step, ct);
@@ -190,17 +278,20 @@ public sealed class RolloutRunner(
                 step.Status = StepStatus.Converging;
                 step.AppliedAt = time.GetUtcNow();
                 step.Detail = remove ? "removed" : "applied; waiting for workloads";
+                await db.SaveChangesAsync(ct); // shown while we wait, and never applied twice by this runner
             }
-            if (step.Status == StepStatus.Converging)
+            if (remove)
             {
-                var waiting = remove ? null : await FirstUnconvergedAsync(target, objects, ct);
-                step.Detail = waiting ?? (remove ? "removed (no earlier version to restore)" : $"{objects.Count(o => ConvergenceRules.IsWorkload(o.Kind))} workloads converged");
-                if (waiting is null)
-                {
-                    step.Status = StepStatus.Succeeded;
-                    step.FinishedAt = time.GetUtcNow();
-                    await RecordReleaseAsync(db, change, step, ct);
-                }
+                Succeed(step, "removed (no earlier version to restore)");
+                return;
+            }
+            var deadline = step.StartedAt!.Value.AddSeconds(Settings(change, step.Phase, step.Wave).ProgressDeadlineSeconds);
+            var window = Clamp(deadline - time.GetUtcNow(), TimeSpan.FromSeconds(1), WatchWindow);
+            if (await FirstUnconvergedAsync(target, objects, window, ct) is { } waiting) step.Detail = waiting;
+            else
+            {
+                Succeed(step, $"{objects.Count(o => ConvergenceRules.IsWorkload(o.Kind))} workloads converged");
+                await RecordReleaseAsync(db, change, step, ct);
             }
         }
         catch (Exception e) when (e is ClusterCallException or ManifestException && !ct.IsCancellationRequested)
@@ -217,8 +308,13 @@ public sealed class RolloutRunner(
                 step.Error = e.Message;
             }
         }
-        await db.SaveChangesAsync(ct);
-        return step.Status is StepStatus.Succeeded or StepStatus.Failed;
+    }
+
+    private void Succeed(RolloutStep step, string detail)
+    {
+        step.Status = StepStatus.Succeeded;
+        step.FinishedAt = time.GetUtcNow();
+        step.Detail = detail;
     }
 
     /// <summary>Where a step's cluster is, read and decrypted once per runner rather than on every convergence poll.</summary>
@@ -261,12 +357,17 @@ public sealed class RolloutRunner(
         foreach (var o in objects.Reverse()) await clusters.DeleteObjectAsync(target, o.Ref, ct);
     }
 
-    /// <summary>Null when every workload converged; otherwise what the first one still waits for.</summary>
-    private async Task<string?> FirstUnconvergedAsync(ClusterTarget target, IReadOnlyList<ManifestObject> objects, CancellationToken ct)
+    /// <summary>Null when every workload converged within <paramref name="window"/>; otherwise what the first one still waits for.</summary>
+    private async Task<string?> FirstUnconvergedAsync(ClusterTarget target, IReadOnlyList<ManifestObject> objects, TimeSpan window, CancellationToken ct)
     {
+        var until = time.GetUtcNow() + window;
         foreach (var o in objects.Where(o => ConvergenceRules.IsWorkload(o.Kind)))
         {
-            var convergence = ConvergenceRules.Evaluate(await clusters.GetObjectAsync(target, o.Ref, ct));
+            var left = until - time.GetUtcNow();
+            var live = left > TimeSpan.Zero
+                ? await clusters.WatchObjectAsync(target, o.Ref, l => ConvergenceRules.Evaluate(l).Done, left, ct)
+                : await clusters.GetObjectAsync(target, o.Ref, ct);
+            var convergence = ConvergenceRules.Evaluate(live);
             if (!convergence.Done) return $"{o.Kind} {o.Name}: {convergence.Summary}";
         }
         return null;
@@ -341,5 +442,7 @@ public sealed class RolloutRunner(
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a < TimeSpan.Zero ? TimeSpan.Zero : a) : b;
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => Clamp(a, TimeSpan.Zero, b);
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
 }

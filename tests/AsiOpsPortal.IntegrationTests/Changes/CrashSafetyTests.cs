@@ -77,6 +77,8 @@ public sealed class CrashSafetyTests
             public Task<ClusterProbe> ProbeAsync(ClusterTarget target, CancellationToken ct) => inner.ProbeAsync(target, ct);
             public Task<NodePage> ListNodesAsync(ClusterTarget target, int limit, string? continueToken, CancellationToken ct) => inner.ListNodesAsync(target, limit, continueToken, ct);
             public Task<LiveObject?> GetObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct) => inner.GetObjectAsync(target, obj, ct);
+            public Task<LiveObject?> WatchObjectAsync(ClusterTarget target, ObjectRef obj, Func<LiveObject?, bool> until, TimeSpan maxWait, CancellationToken ct) =>
+                inner.WatchObjectAsync(target, obj, until, maxWait, ct);
             public Task DeleteObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct) => inner.DeleteObjectAsync(target, obj, ct);
             public void Forget(Guid clusterId) => inner.Forget(clusterId);
 

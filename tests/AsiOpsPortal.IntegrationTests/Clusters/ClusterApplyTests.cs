@@ -287,6 +287,40 @@ public sealed class ClusterApplyTests(FleetOnly fleet) : IClassFixture<FleetOnly
     }
 
     [Fact]
+    public async Task WatchObjectAsync_ReturnsAsSoonAsTheDeploymentConverges_WithOneWatchRequest()
+    {
+        var (target, sim) = NewCluster();
+        await _client.ApplyAsync(target, Objects(Shop("shop", "shop:1.0"), "shop"), FieldManager, NoAnnotations, CancellationToken.None);
+        var watchesBefore = fleet.Fleet.RequestLog(sim).Count(r => r.Method == "GET");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var live = await _client.WatchObjectAsync(target, Deployment, l => ConvergenceRules.Evaluate(l).Done, TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.True(ConvergenceRules.Evaluate(live).Done, ConvergenceRules.Evaluate(live).Summary);
+        // FleetSim converges 200 ms after the apply: the watch ends then, not at its 20 s limit.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"The watch took {clock.Elapsed}.");
+        // One request did it (FleetSim logs a watch when its stream closes), not a poll loop.
+        var gets = await Eventually.UntilAsync(() => Task.FromResult(fleet.Fleet.RequestLog(sim).Count(r => r.Method == "GET") - watchesBefore),
+            count => count > 0, "the watch request in FleetSim's log", TimeSpan.FromSeconds(10));
+        Assert.Equal(1, gets);
+    }
+
+    [Fact]
+    public async Task WatchObjectAsync_ReturnsWhatItSawLast_WhenTheWaitOutlastsTheRequestTimeoutWithoutConverging()
+    {
+        var (target, _) = NewCluster();
+        using var impatient = new KubernetesClusterClient(Options.Create(new ClusterClientOptions { RequestTimeout = TimeSpan.FromSeconds(1) }));
+        await impatient.ApplyAsync(target, Objects(Shop("shop", "shop:2.0-broken"), "shop"), FieldManager, NoAnnotations, CancellationToken.None);
+
+        // A watch is one long request: it must outlive the per-request timeout meant for ordinary calls.
+        var live = await impatient.WatchObjectAsync(target, Deployment, l => ConvergenceRules.Evaluate(l).Done, TimeSpan.FromSeconds(3), CancellationToken.None);
+
+        Assert.StartsWith("waiting: 0/3 available (image shop:2.0-broken)", ConvergenceRules.Evaluate(live).Summary);
+        Assert.Null(await impatient.WatchObjectAsync(target, new ObjectRef("apps/v1", "Deployment", "nope", "shop"), l => l is not null,
+            TimeSpan.FromSeconds(1), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ApplyAsync_ShowsTheDeploymentToKubectl_WhenApplied()
     {
         var (target, sim) = NewCluster();
