@@ -35,7 +35,9 @@ internal static class ChangeDetails
             change.RequestedBy, change.ComponentName, change.Version, change.PipelineName, change.Revision, change.RequiredApprovals,
             change.Approvals.OrderBy(a => a.At).Select(a => new ApprovalView(a.Approver, a.Decision.ToString().ToLowerInvariant(), a.Comment, a.At, a.Revision == change.Revision)).ToList(),
             forward, change.Plan.Unplanned, change.PlanFrozenAt is not null, change.RollingBack, change.StatusReason,
-            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, change.WaitingFor, freeze);
+            change.CreatedAt, change.StartedAt, change.FinishedAt, rollback,
+            // Only a running rollout waits by itself; a paused or ended one waits for a person, whatever it last waited on.
+            change.Status == ChangeStatus.Running ? change.WaitingFor : null, freeze);
     }
 
     private static ClusterStepView Cluster(string name, string environment, RolloutStep? step, string? from, string? to) => new(

@@ -206,6 +206,8 @@ public sealed class ChangeService(
                 run = true;
                 break;
         }
+        // Whatever the rollout waited on, the runner looks again when (and if) it runs on.
+        change.WaitingFor = null;
         change.UpdatedAt = now;
         await SaveRacingAsync(db, ct);
         await tx.CommitAsync(ct);

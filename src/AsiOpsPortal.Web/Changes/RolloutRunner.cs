@@ -3,10 +3,12 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -28,6 +30,7 @@ public sealed class RolloutRunner(
     AuditLog audit,
     FleetNotifier notifier,
     RolloutScheduler scheduler,
+    FreezeService freeze,
     IOptions<PortalOptions> options,
     TimeProvider time,
     ILogger<RolloutRunner> log)
@@ -144,7 +147,9 @@ public sealed class RolloutRunner(
             var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
             var waves = await db.RolloutWaves.Where(w => w.ChangeId == run.ChangeId && w.Phase == phase).OrderBy(w => w.Index).ToListAsync(ct);
             var steps = await db.RolloutSteps.Where(s => s.ChangeId == run.ChangeId && s.Phase == phase).ToListAsync(ct);
-            tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps), now);
+            var frozen = await FrozenAsync(phase, waves, steps, now, ct);
+            tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps) with { Frozen = frozen }, now);
+            if (tick.WaitingFor != change.WaitingFor && !await RecordWaitingAsync(db, change, tick.WaitingFor, now, ct)) return TimeSpan.Zero;
             if (tick.ChangesState)
             {
                 switch (await RecordAsync(db, run, change, phase, tick, waves, steps, now, ct))
@@ -160,6 +165,41 @@ public sealed class RolloutRunner(
             run.InFlight[stepId] = WorkAsync(run, change, stepId, run.Stopping);
         if (tick.ChangesState && tick.Work.Count == 0) return TimeSpan.Zero; // a wave moved on: decide the next move now
         return tick.WakeAt is { } wake ? Min(wake - now, _options.RolloutPollInterval) : _options.RolloutPollInterval;
+    }
+
+    /// <summary>
+    /// The clusters of the current wave that have not started and that a freeze holds now. Only windows that block rollbacks
+    /// hold a rollback.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, FrozenCluster>> FrozenAsync(RolloutPhase phase, List<RolloutWave> waves, List<RolloutStep> steps,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var current = waves.FirstOrDefault(w => w.Status is WaveStatus.Pending or WaveStatus.Running);
+        var pending = current is null ? [] : steps.Where(s => s.Wave == current.Index && s.Status == StepStatus.Pending).Select(s => s.ClusterId).ToList();
+        if (pending.Count == 0) return new Dictionary<string, FrozenCluster>();
+        var verdict = await freeze.EvaluateWaveAsync(pending, now, phase == RolloutPhase.Rollback ? FreezePurpose.Rollback : FreezePurpose.Rollout, ct);
+        return verdict.FrozenClusters.ToDictionary(c => c.Cluster, c => new FrozenCluster(c.Verdict.Describe(), c.Verdict.NextOpen));
+    }
+
+    /// <summary>Records that the rollout started or stopped waiting on a freeze; false when someone else wrote the change first.</summary>
+    private async Task<bool> RecordWaitingAsync(PortalDbContext db, Change change, string? waitingFor, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        change.WaitingFor = waitingFor;
+        change.UpdatedAt = now;
+        await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWaiting, ChangeService.Target(change),
+            waitingFor ?? "no freeze window holds the rollout any more; it carries on", ct: ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+        await tx.CommitAsync(ct);
+        await notifier.PublishChangeAsync(change.Id, ct);
+        return true;
     }
 
     private enum Recorded { Saved, Raced, Finished }
@@ -229,6 +269,7 @@ public sealed class RolloutRunner(
                     _ => ChangeStatus.Failed,
                 };
                 change.StatusReason = finish.Reason;
+                change.WaitingFor = null;
                 change.RollingBack = false;
                 change.FinishedAt = now;
                 change.UpdatedAt = now;
