@@ -13,10 +13,15 @@ namespace AsiOpsPortal.Core.Freeze;
 public sealed class FreezeCalendar
 {
     private const int MaxSteps = 10_000;
+    /// <summary>How many times the search for a wave's common open instant may jump ahead before it gives up.</summary>
+    private const int MaxCommonOpenJumps = 500;
 
     private readonly Compiled[] _windows;
     private readonly int _width;
-    private readonly ulong[] _allow, _rollback, _labelled, _all;
+    private readonly ulong[] _allow, _rollback, _multiLabelled, _all;
+    /// <summary>Windows naming no label, and per label pair the windows whose first required label it is.</summary>
+    private readonly ulong[] _noLabels;
+    private readonly Dictionary<(string Key, string Value), ulong[]> _byFirstLabel = [];
     private readonly Dimension<string> _environments, _regions, _names;
     private readonly Dimension<int> _tiers;
 
@@ -35,7 +40,8 @@ public sealed class FreezeCalendar
         _width = Math.Max(1, (_windows.Length + 63) / 64);
         _allow = NewMask();
         _rollback = NewMask();
-        _labelled = NewMask();
+        _multiLabelled = NewMask();
+        _noLabels = NewMask();
         _all = NewMask();
         _environments = new Dimension<string>(_width, StringComparer.Ordinal);
         _regions = new Dimension<string>(_width, StringComparer.Ordinal);
@@ -47,7 +53,14 @@ public sealed class FreezeCalendar
             Set(_all, i);
             if (window.Type == FreezeType.Allow) Set(_allow, i);
             if (window.BlocksRollback) Set(_rollback, i);
-            if (window.Scope.Labels.Count > 0) Set(_labelled, i);
+            if (window.Scope.Labels.Count == 0) Set(_noLabels, i);
+            else
+            {
+                var first = window.Scope.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).First();
+                if (!_byFirstLabel.TryGetValue((first.Key, first.Value), out var mask)) _byFirstLabel[(first.Key, first.Value)] = mask = NewMask();
+                Set(mask, i);
+                if (window.Scope.Labels.Count > 1) Set(_multiLabelled, i);
+            }
             _environments.Add(i, window.Scope.Environments);
             _regions.Add(i, window.Scope.Regions);
             _names.Add(i, window.Scope.Clusters);
@@ -89,38 +102,78 @@ public sealed class FreezeCalendar
         return IsFrozen(mask, at.UtcTicks) ? Explain(mask, at) : FreezeVerdict.Open;
     }
 
-    /// <summary>A wave's clusters checked together: which are frozen and why, and when all of them are next open at once.</summary>
-    public WaveFreezeVerdict EvaluateWave(IReadOnlyList<ClusterFacts> clusters, DateTimeOffset at, FreezePurpose purpose = FreezePurpose.Rollout)
+    /// <summary>The windows with an occurrence running at <paramref name="ticks"/>: deny and allow apart.</summary>
+    private (ulong[] Deny, ulong[] Allow) ActiveAt(long ticks)
+    {
+        var deny = NewMask();
+        var allow = NewMask();
+        for (var i = 0; i < _windows.Length; i++)
+            if (_windows[i].ActiveAt(ticks) >= 0) Set(_windows[i].IsAllow ? allow : deny, i);
+        return (deny, allow);
+    }
+
+    /// <summary>Frozen when an active deny window covers it, or allow windows cover it and none is active: a few ANDs.</summary>
+    private bool IsFrozen(ReadOnlySpan<ulong> mask, (ulong[] Deny, ulong[] Allow) active)
+    {
+        var coveredByAllow = false;
+        var insideAllow = false;
+        for (var k = 0; k < mask.Length; k++)
+        {
+            if ((mask[k] & active.Deny[k]) != 0) return true;
+            coveredByAllow |= (mask[k] & _allow[k]) != 0;
+            insideAllow |= (mask[k] & active.Allow[k]) != 0;
+        }
+        return coveredByAllow && !insideAllow;
+    }
+
+    /// <summary>
+    /// A wave's clusters checked together: which are frozen, why and until when the holding window holds them; and, with
+    /// <paramref name="findNextOpen"/>, when each is next open and the earliest instant at which all of them are open at
+    /// once. A rollout does not need those (it checks again when a window lets go), only people planning do, and they cost
+    /// far more when windows chain.
+    /// </summary>
+    public WaveFreezeVerdict EvaluateWave(IReadOnlyList<ClusterFacts> clusters, DateTimeOffset at, FreezePurpose purpose = FreezePurpose.Rollout,
+        bool findNextOpen = true)
     {
         if (clusters.Count == 0 || _windows.Length == 0) return WaveFreezeVerdict.Open with { Clusters = clusters.Count };
         var groups = Group(clusters, purpose, out var groupOf);
+        var active = ActiveAt(at.UtcTicks);
         var verdicts = new FreezeVerdict?[groups.Count];
         var frozen = new List<ClusterFreeze>();
         for (var c = 0; c < clusters.Count; c++)
         {
             var g = groupOf[c];
-            verdicts[g] ??= IsFrozen(groups[g], at.UtcTicks) ? Explain(groups[g], at) : FreezeVerdict.Open;
+            verdicts[g] ??= IsFrozen(groups[g], active) ? Explain(groups[g], at, findNextOpen, active.Deny) : FreezeVerdict.Open;
             if (verdicts[g]!.Frozen) frozen.Add(new ClusterFreeze(clusters[c].Name, verdicts[g]!));
         }
         if (frozen.Count == 0) return new WaveFreezeVerdict(false, clusters.Count, [], null);
-        return new WaveFreezeVerdict(true, clusters.Count, frozen, CommonOpen(groups, at));
+        return new WaveFreezeVerdict(true, clusters.Count, frozen, findNextOpen ? CommonOpen(groups, verdicts, at) : null);
     }
 
-    /// <summary>The earliest instant from <paramref name="at"/> at which every group is open: jump to the latest next-open until none is frozen.</summary>
-    private DateTimeOffset? CommonOpen(IReadOnlyList<ulong[]> groups, DateTimeOffset at)
+    /// <summary>
+    /// The earliest instant from <paramref name="at"/> at which every group is open: jump to the latest next-open until none
+    /// is frozen. A group's next-open stays valid while the search is before it (it is frozen all the way there), so each
+    /// jump re-examines only the groups that opened; null when the search runs past the horizon or its jump budget.
+    /// </summary>
+    private DateTimeOffset? CommonOpen(IReadOnlyList<ulong[]> groups, FreezeVerdict?[] verdicts, DateTimeOffset at)
     {
         var current = at.UtcTicks;
-        for (var step = 0; step < MaxSteps; step++)
+        // Per group: known frozen until this instant (0: not known to be frozen after 'current').
+        var frozenUntil = new long[groups.Count];
+        for (var g = 0; g < groups.Count; g++)
+            if (verdicts[g] is { Frozen: true } v) frozenUntil[g] = v.NextOpen?.UtcTicks ?? long.MaxValue;
+        for (var jump = 0; jump < MaxCommonOpenJumps; jump++)
         {
-            long? latest = null;
-            foreach (var group in groups)
+            long latest = 0;
+            for (var g = 0; g < groups.Count; g++)
             {
-                if (!IsFrozen(group, current)) continue;
-                if (NextOpenTicks(group, current) is not { } open) return null;
-                latest = latest is { } l ? Math.Max(l, open) : open;
+                if (frozenUntil[g] <= current)
+                    frozenUntil[g] = IsFrozen(groups[g], current) ? NextOpenTicks(groups[g], current) ?? long.MaxValue : 0;
+                latest = Math.Max(latest, frozenUntil[g]);
             }
-            if (latest is not { } next) return new DateTimeOffset(current, TimeSpan.Zero);
-            current = next;
+            if (latest <= current) return new DateTimeOffset(current, TimeSpan.Zero);
+            if (latest == long.MaxValue) return null;
+            current = latest;
         }
         return null;
     }
@@ -158,10 +211,16 @@ public sealed class FreezeCalendar
         var name = _names.Accepting(cluster.Name);
         var tier = _tiers.Accepting(cluster.Tier);
         var applies = purpose == FreezePurpose.Rollback ? _rollback : _all;
+        Span<ulong> labels = _width <= 64 ? stackalloc ulong[_width] : new ulong[_width];
+        _noLabels.CopyTo(labels);
+        foreach (var (key, value) in cluster.Labels)
+            if (_byFirstLabel.TryGetValue((key, value), out var byLabel))
+                for (var k = 0; k < _width; k++) labels[k] |= byLabel[k];
         for (var k = 0; k < _width; k++)
         {
-            var bits = environment[k] & region[k] & name[k] & tier[k] & applies[k];
-            var labelled = bits & _labelled[k];
+            var bits = environment[k] & region[k] & name[k] & tier[k] & applies[k] & labels[k];
+            // A window requiring one label matched by the index; only those requiring several need a closer look.
+            var labelled = bits & _multiLabelled[k];
             while (labelled != 0)
             {
                 var bit = BitOperations.TrailingZeroCount(labelled);
@@ -200,13 +259,13 @@ public sealed class FreezeCalendar
         return coveredByAllow && !insideAllow;
     }
 
-    private FreezeVerdict Explain(ulong[] mask, DateTimeOffset at)
+    private FreezeVerdict Explain(ulong[] mask, DateTimeOffset at, bool findNextOpen = true, ulong[]? activeDeny = null)
     {
         var ticks = at.UtcTicks;
         Compiled? holding = null;
         long until = 0;
         // A deny window holds the cluster: name the one that holds it longest.
-        foreach (var i in Bits(mask))
+        foreach (var i in Bits(activeDeny is null ? mask : And(mask, activeDeny)))
         {
             var w = _windows[i];
             if (w.IsAllow || w.ActiveAt(ticks) is not (>= 0 and var occurrence)) continue;
@@ -216,7 +275,7 @@ public sealed class FreezeCalendar
         {
             // Outside every allow window that covers it: name the one that opens first.
             long? opens = null;
-            foreach (var i in Bits(mask))
+            foreach (var i in Bits(And(mask, _allow)))
             {
                 var w = _windows[i];
                 if (!w.IsAllow) continue;
@@ -224,9 +283,9 @@ public sealed class FreezeCalendar
                 if (holding is null || (start is { } s && (opens is null || s < opens))) (holding, opens) = (w, start);
             }
             until = opens ?? HorizonEnd.UtcTicks;
-            if (opens is null) return Verdict(holding!, null, NextOpenTicks(mask, ticks));
+            if (opens is null) return Verdict(holding!, null, findNextOpen ? NextOpenTicks(mask, ticks) : null);
         }
-        return Verdict(holding!, until, NextOpenTicks(mask, ticks));
+        return Verdict(holding!, until, findNextOpen ? NextOpenTicks(mask, ticks) : null);
     }
 
     private static FreezeVerdict Verdict(Compiled holding, long? until, long? nextOpen) => new(
@@ -277,6 +336,13 @@ public sealed class FreezeCalendar
                 bits &= bits - 1;
             }
         }
+    }
+
+    private static ulong[] And(ulong[] a, ulong[] b)
+    {
+        var result = new ulong[a.Length];
+        for (var k = 0; k < a.Length; k++) result[k] = a[k] & b[k];
+        return result;
     }
 
     private static ulong Hash(ReadOnlySpan<ulong> mask)

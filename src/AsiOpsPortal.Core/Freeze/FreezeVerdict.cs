@@ -12,7 +12,7 @@ public enum FreezePurpose
 /// <summary>
 /// Whether one cluster is frozen at an instant, and if so which window holds it, until when that window holds it
 /// (<see cref="Until"/>), and when the cluster is next open with every window considered (<see cref="NextOpen"/>; null when not
-/// within the calendar's horizon).
+/// within the calendar's horizon, or not asked for).
 /// </summary>
 public sealed record FreezeVerdict(
     bool Frozen,
@@ -34,7 +34,8 @@ public sealed record FreezeVerdict(
         var holds = WindowType == FreezeType.Allow
             ? $"Outside every allow window until {FreezeText.At(Until, TimeZone)} {why}"
             : $"Frozen until {FreezeText.At(Until, TimeZone)} {why}";
-        return NextOpen == Until ? holds : $"{holds} — next open {FreezeText.At(NextOpen, TimeZone)}";
+        // Without a next-open instant (not asked for, or beyond the horizon) the holding window's end is all there is to say.
+        return NextOpen is null || NextOpen == Until ? holds : $"{holds} — next open {FreezeText.At(NextOpen, TimeZone)}";
     }
 }
 
@@ -42,7 +43,7 @@ public sealed record ClusterFreeze(string Cluster, FreezeVerdict Verdict);
 
 /// <summary>
 /// A wave checked as a whole: frozen when any of its clusters is, with those clusters and the earliest instant at which all
-/// of them are open together (null when not within the horizon).
+/// of them are open together (null when none was found within the horizon, or it was not asked for).
 /// </summary>
 public sealed record WaveFreezeVerdict(bool Frozen, int Clusters, IReadOnlyList<ClusterFreeze> FrozenClusters, DateTimeOffset? NextOpen)
 {
@@ -54,7 +55,7 @@ public sealed record WaveFreezeVerdict(bool Frozen, int Clusters, IReadOnlyList<
         var first = FrozenClusters[0];
         var others = FrozenClusters.Count > 1 ? $" and {FrozenClusters.Count - 1} more of {Clusters} clusters" : "";
         var zone = first.Verdict.TimeZone;
-        var next = NextOpen is null ? "not open within the calendar's horizon" : $"earliest start {FreezeText.At(NextOpen, zone)}";
+        var next = NextOpen is null ? "no time found soon when all its clusters are open" : $"earliest start {FreezeText.At(NextOpen, zone)}";
         return $"{first.Cluster}{others}: {first.Verdict.Describe()}; {next}.";
     }
 }

@@ -269,12 +269,12 @@ public sealed class ChangeService(
         if (change.RollingBack)
         {
             var touched = change.Plan.Waves.SelectMany(w => w.Clusters).Select(c => c.ClusterId).ToList();
-            return FreezeStatus.Of(await freeze.EvaluateWaveAsync(touched, time.GetUtcNow(), FreezePurpose.Rollback, ct));
+            return FreezeStatus.Of(await freeze.EvaluateWaveAsync(touched, time.GetUtcNow(), FreezePurpose.Rollback, ct: ct));
         }
         var done = waves.Where(w => w.Phase == RolloutPhase.Forward && w.Status is WaveStatus.Succeeded or WaveStatus.Skipped).Select(w => w.Index).ToHashSet();
         var next = change.Plan.Waves.Select((wave, index) => (wave, index)).FirstOrDefault(w => !done.Contains(w.index)).wave;
         if (next is null) return null;
-        return FreezeStatus.Of(await freeze.EvaluateWaveAsync(next.Clusters.Select(c => c.ClusterId).ToList(), time.GetUtcNow(), FreezePurpose.Rollout, ct));
+        return FreezeStatus.Of(await freeze.EvaluateWaveAsync(next.Clusters.Select(c => c.ClusterId).ToList(), time.GetUtcNow(), FreezePurpose.Rollout, ct: ct));
     }
 
     /// <summary>Fills in what, where, why and risk from the proposal; throws with every problem a person must fix.</summary>

@@ -177,8 +177,10 @@ public sealed class RolloutRunner(
         var current = waves.FirstOrDefault(w => w.Status is WaveStatus.Pending or WaveStatus.Running);
         var pending = current is null ? [] : steps.Where(s => s.Wave == current.Index && s.Status == StepStatus.Pending).Select(s => s.ClusterId).ToList();
         if (pending.Count == 0) return new Dictionary<string, FrozenCluster>();
-        var verdict = await freeze.EvaluateWaveAsync(pending, now, phase == RolloutPhase.Rollback ? FreezePurpose.Rollback : FreezePurpose.Rollout, ct);
-        return verdict.FrozenClusters.ToDictionary(c => c.Cluster, c => new FrozenCluster(c.Verdict.Describe(), c.Verdict.NextOpen));
+        var verdict = await freeze.EvaluateWaveAsync(pending, now, phase == RolloutPhase.Rollback ? FreezePurpose.Rollback : FreezePurpose.Rollout,
+            findNextOpen: false, ct);
+        // The holding window's end is when to look again; the engine only uses it to wake up.
+        return verdict.FrozenClusters.ToDictionary(c => c.Cluster, c => new FrozenCluster(c.Verdict.Describe(), c.Verdict.Until));
     }
 
     /// <summary>Records that the rollout started or stopped waiting on a freeze; false when someone else wrote the change first.</summary>

@@ -85,12 +85,13 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
         return FreezeStatus.Of((await CalendarAsync(ct)).Evaluate(cluster, time.GetUtcNow()));
     }
 
-    /// <summary>The clusters with these ids checked as one wave at <paramref name="at"/>.</summary>
-    public async Task<WaveFreezeVerdict> EvaluateWaveAsync(IReadOnlyCollection<Guid> clusterIds, DateTimeOffset at, FreezePurpose purpose, CancellationToken ct = default)
+    /// <summary>The clusters with these ids checked as one wave at <paramref name="at"/>; <paramref name="findNextOpen"/>: also when each and all are next open.</summary>
+    public async Task<WaveFreezeVerdict> EvaluateWaveAsync(IReadOnlyCollection<Guid> clusterIds, DateTimeOffset at, FreezePurpose purpose,
+        bool findNextOpen = true, CancellationToken ct = default)
     {
         var calendar = await CalendarAsync(ct);
         if (calendar.Windows.Count == 0 || clusterIds.Count == 0) return WaveFreezeVerdict.Open with { Clusters = clusterIds.Count };
-        return calendar.EvaluateWave(await FactsAsync(clusterIds, ct), at, purpose);
+        return calendar.EvaluateWave(await FactsAsync(clusterIds, ct), at, purpose, findNextOpen);
     }
 
     /// <summary>What the freeze calendar needs to know of these clusters (those still registered).</summary>

@@ -10,6 +10,7 @@ using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Web.Freeze;
 using Bunit.TestDoubles;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -49,6 +50,7 @@ public sealed class PortalTestContext : IAsyncDisposable
     public InventorySync Inventory => Bunit.Services.GetRequiredService<InventorySync>();
     public CatalogService Catalog => Bunit.Services.GetRequiredService<CatalogService>();
     public PipelineService Pipelines => Bunit.Services.GetRequiredService<PipelineService>();
+    public FreezeService Freeze => Bunit.Services.GetRequiredService<FreezeService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
     private PortalTestContext(TestPostgres db)
@@ -109,6 +111,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ChangeService>();
         services.AddSingleton<RolloutScheduler>();
         services.AddSingleton<PipelineService>();
+        services.AddSingleton<FreezeService>();
     }
 
     public static string KubeconfigFor(string cluster) => TestKubeconfig.For($"https://{cluster}.example.com:6443", context: cluster);
