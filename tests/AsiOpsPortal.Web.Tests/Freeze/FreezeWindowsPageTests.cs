@@ -19,13 +19,15 @@ public sealed class FreezeWindowsPageTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
 
+    private static string Input(string testId) => $"input[data-testid={testId}], [data-testid={testId}] input";
+
     private void FillForm(IRenderedComponent<FreezeWindowForm> form, string name, string reason, string zone, string start, string end)
     {
-        form.Type("[data-testid=window-name-input] input", name);
-        form.Type("[data-testid=window-reason] input", reason);
-        form.Type("[data-testid=window-zone] input", zone);
-        form.Type("[data-testid=window-start] input", start);
-        form.Type("[data-testid=window-end] input", end);
+        form.Type(Input("window-name-input"), name);
+        form.Type(Input("window-reason"), reason);
+        form.Type(Input("window-zone"), zone);
+        form.Type(Input("window-start"), start);
+        form.Type(Input("window-end"), end);
     }
 
     [Fact]
@@ -52,7 +54,7 @@ public sealed class FreezeWindowsPageTests : IAsyncLifetime
         var now = DateTime.UtcNow;
 
         FillForm(form, "singles-day", "Singles' Day freeze", "UTC", now.AddHours(-1).ToString("yyyy-MM-dd'T'HH:mm"), now.AddHours(5).ToString("yyyy-MM-dd'T'HH:mm"));
-        form.Type("[data-testid=scope-environments] input", "prod");
+        form.Type(Input("scope-environments"), "prod");
         form.OnRenderer(() => form.Find("[data-testid=freeze-form]").Submit());
 
         form.WaitForAssertion(() => Assert.NotNull(created), Timeout);
