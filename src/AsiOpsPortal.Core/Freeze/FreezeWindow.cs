@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AsiOpsPortal.Core.Freeze;
 
 /// <summary>
@@ -53,6 +55,7 @@ public sealed class FreezeScope
     public List<string> Clusters { get; set; } = [];
     public Dictionary<string, string> Labels { get; set; } = [];
 
+    [JsonIgnore]
     public bool IsWholeFleet => Environments.Count == 0 && Regions.Count == 0 && Tiers.Count == 0 && Clusters.Count == 0 && Labels.Count == 0;
 
     public override string ToString()
