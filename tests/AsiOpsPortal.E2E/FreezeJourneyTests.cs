@@ -18,7 +18,8 @@ public sealed class FreezeJourneyTests(PortalFixture portal, ITestOutputHelper o
     {
         await PrepareAsync();
         // The form takes minutes, and signing in twice on a busy machine takes one: frozen from the minute before now for five.
-        var minute = DateTime.UtcNow.AddTicks(-(DateTime.UtcNow.Ticks % TimeSpan.TicksPerMinute));
+        var now = DateTime.UtcNow;
+        var minute = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMinute));
         var (start, end) = (minute.AddMinutes(-1), minute.AddMinutes(4));
         long id = 0;
 
@@ -59,8 +60,17 @@ public sealed class FreezeJourneyTests(PortalFixture portal, ITestOutputHelper o
             Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
             await Assertions.Expect(page.GetByTestId("waiting-for")).ToContainTextAsync("Wave 'only' does not start", new() { Timeout = 30_000 });
             await Assertions.Expect(page.GetByTestId("change-status")).ToHaveTextAsync("Succeeded", new() { Timeout = 360_000 });
-            Assert.True(DateTime.UtcNow >= end, "The change ran before the freeze window ended.");
         });
+
+        // The cluster's step started only once the window, as saved, had ended.
+        var api = portal.Portal.ApiClient("bob");
+        var windows = System.Text.Json.Nodes.JsonNode.Parse(await api.GetStringAsync("/api/v1/freeze-windows"))!["items"]!.AsArray();
+        var windowEnds = windows.Single(w => w!["name"]!.GetValue<string>() == "e2e-freeze")!["end"]!.GetValue<string>();
+        var change = System.Text.Json.Nodes.JsonNode.Parse(await api.GetStringAsync($"/api/v1/changes/{id}"))!;
+        var started = change["waves"]![0]!["clusters"]![0]!["startedAt"]!.GetValue<DateTimeOffset>();
+        output.WriteLine($"window typed to end {end:u}, saved to end {windowEnds} UTC; the step started {started:O}");
+        Assert.True(started.UtcDateTime >= DateTime.ParseExact(windowEnds, "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture),
+            $"The step started at {started:O}, before the window's end {windowEnds} UTC.");
     }
 
     private static ILocator Field(IPage page, string testId) =>

@@ -105,4 +105,29 @@ public sealed class FreezeWindowTests(RolloutWorld world) : IClassFixture<Rollou
         Assert.Equal("nginx:1.26", await world.Fleet.DeploymentImageAsync(second[0], "web-freeze", "web-freeze"));
         Assert.Contains(await _bob.AuditAsync("change.waiting"), e => e!["target"]!.GetValue<string>() == $"change/{id}");
     }
+
+    [Fact]
+    public async Task Rollout_DoesNotStartItsFirstWaveInsideAFreeze_WrittenAsWallClockMinutes()
+    {
+        string[] only = ["test-beijing-01"];
+        await world.RegisterAsync(only);
+        await _alice.CreateComponentAsync("web-frozen-start", "web-frozen-start", ("1.0", "nginx:1.26"));
+        await _bob.CreatePipelineAsync("frozen-start", ChangeApi.Wave("only", only));
+        var id = await _alice.ProposeOkAsync("web into a freeze", "web-frozen-start", "1.0", "frozen-start");
+        var now = DateTime.UtcNow;
+        var minute = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMinute));
+        var ends = new DateTimeOffset(minute.AddMinutes(1), TimeSpan.Zero);
+        await CreateOkAsync(new
+        {
+            name = "minute-freeze", reason = "Minute freeze", scope = new { clusters = only },
+            start = minute.AddMinutes(-1).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture),
+            end = minute.AddMinutes(1).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture), timeZone = "UTC",
+        });
+
+        await _bob.ApproveOkAsync(id);
+        var done = await _bob.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromSeconds(120));
+
+        var started = done["waves"]![0]!["clusters"]![0]!["startedAt"]!.GetValue<DateTimeOffset>();
+        Assert.True(started >= ends, $"the wave started at {started:O}, inside the freeze that ended at {ends:O}");
+    }
 }
