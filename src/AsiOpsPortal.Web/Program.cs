@@ -5,6 +5,7 @@ using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
 using AsiOpsPortal.Web.Gates;
+using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
@@ -27,6 +28,7 @@ builder.AddPipelines();
 builder.AddScheduler();
 builder.AddRisk();
 builder.AddGates();
+builder.AddFreezeWindows();
 
 var app = builder.Build();
 
@@ -45,6 +47,7 @@ app.MapPipelineEndpoints();
 app.MapSchedulerEndpoints();
 app.MapRiskEndpoints();
 app.MapGateEndpoints();
+app.MapFreezeEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

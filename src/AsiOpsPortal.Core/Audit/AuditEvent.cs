@@ -53,4 +53,7 @@ public static class AuditActions
     public const string GateCreated = "gate.create";
     public const string GateDeleted = "gate.delete";
     public const string GateAsked = "gate.asked";
+    public const string FreezeWindowCreated = "freeze-window.create";
+    public const string FreezeWindowDeleted = "freeze-window.delete";
+    public const string ChangeWaiting = "change.waiting";
 }

@@ -47,6 +47,11 @@ public class Change
     public DateTimeOffset? FinishedAt { get; set; }
     /// <summary>Why the rollout is paused (by a person or by itself), or why it ended as it did.</summary>
     public string? StatusReason { get; set; }
+    /// <summary>
+    /// While a running rollout holds back because of a freeze window: what it waits for and until when. It carries on by
+    /// itself when the window closes; null when nothing holds it.
+    /// </summary>
+    public string? WaitingFor { get; set; }
     /// <summary>True while the rollback phase runs; Status stays Running until it ends as RolledBack or Failed.</summary>
     public bool RollingBack { get; set; }
 

@@ -4,6 +4,7 @@ using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Gates;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Risk;
 using AsiOpsPortal.Core.Rollouts;
@@ -35,6 +36,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<RiskRuleSetting> RiskRuleSettings => Set<RiskRuleSetting>();
     public DbSet<Gate> Gates => Set<Gate>();
     public DbSet<GateCall> GateCalls => Set<GateCall>();
+    public DbSet<FreezeWindow> FreezeWindows => Set<FreezeWindow>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -193,6 +195,21 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(c => c.Outcome).HasConversion<string>().HasMaxLength(16);
             e.HasIndex(c => new { c.ChangeId, c.Stage, c.Wave });
             e.HasOne<Change>().WithMany().HasForeignKey(c => c.ChangeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<FreezeWindow>(e =>
+        {
+            e.ToTable("freeze_windows");
+            e.Property(w => w.Name).HasMaxLength(FreezeRules.MaxNameLength);
+            e.Property(w => w.Reason).HasMaxLength(FreezeRules.MaxReasonLength);
+            e.Property(w => w.Type).HasConversion<string>().HasMaxLength(8);
+            e.Property(w => w.Scope).HasJsonConversion();
+            // Wall-clock times in the window's own zone, not instants.
+            e.Property(w => w.Start).HasColumnType("timestamp without time zone");
+            e.Property(w => w.End).HasColumnType("timestamp without time zone");
+            e.Property(w => w.Rrule).HasMaxLength(500);
+            e.Property(w => w.TimeZone).HasMaxLength(64);
+            e.HasIndex(w => w.CreatedAt);
         });
 
         builder.Entity<AuditEvent>(e =>

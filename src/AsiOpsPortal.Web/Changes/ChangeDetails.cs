@@ -2,13 +2,15 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Risk;
+using AsiOpsPortal.Web.Freeze;
 
 namespace AsiOpsPortal.Web.Changes;
 
 /// <summary>Joins a change's plan with its rollout rows into the view the change page and the API show.</summary>
 internal static class ChangeDetails
 {
-    public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps, IReadOnlyList<PlanDiffView> diffs)
+    public static ChangeDetail Build(Change change, IReadOnlyList<RolloutWave> waves, IReadOnlyList<RolloutStep> steps, IReadOnlyList<PlanDiffView> diffs,
+        FreezeStatus? freeze = null)
     {
         var groupOf = diffs.SelectMany(d => d.Clusters.Select(cluster => (cluster, d.Group))).ToDictionary(p => p.cluster, p => p.Group);
         var forwardSteps = steps.Where(s => s.Phase == RolloutPhase.Forward).ToDictionary(s => s.ClusterId);
@@ -41,7 +43,9 @@ internal static class ChangeDetails
             change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, diffs,
             change.Risk.Findings.Select(RiskFindingView.Of).ToList(), change.Risk.Reasons,
             change.Risk.Override is { } given ? new RiskOverrideView(given.By, given.Reason, given.At) : null,
-            ApprovalPolicy.Describe(change.RiskLevel)) with
+            ApprovalPolicy.Describe(change.RiskLevel),
+            // Only a running rollout waits by itself; a paused or ended one waits for a person, whatever it last waited on.
+            change.Status == ChangeStatus.Running ? change.WaitingFor : null, freeze) with
         {
             SchedulerPolicy = change.SchedulerPolicyName,
             Replanned = change.PlanBeforeEdit.Waves.Count > 0 ? PlanDiff.Between(change.PlanBeforeEdit, change.Plan) : null,
@@ -54,3 +58,4 @@ internal static class ChangeDetails
         step is { StartedAt: { } started, FinishedAt: { } finished } ? Math.Round((finished - started).TotalSeconds, 1) : null,
         step?.Detail, step?.Error, diffGroup);
 }
+

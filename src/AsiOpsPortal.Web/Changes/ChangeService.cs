@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
 using AsiOpsPortal.Core.Scheduling;
@@ -11,6 +12,7 @@ using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Gates;
+using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Risk;
 using Microsoft.EntityFrameworkCore;
@@ -28,6 +30,7 @@ public sealed class ChangeService(
     RolloutScheduler rollouts,
     FleetNotifier notifier,
     RiskService risk,
+    FreezeService freeze,
     TimeProvider time)
 {
     public const int MaxTitleLength = 200;
@@ -104,7 +107,7 @@ public sealed class ChangeService(
         var change = new Change { Title = "", PipelineName = "", RequestedBy = actor, CreatedAt = time.GetUtcNow() };
         await DescribeAsync(db, change, proposal, ct);
         await risk.AssessAsync(db, change, ct);
-        return ChangeDetails.Build(change, [], [], await DiffsAsync(db, change, ct));
+        return ChangeDetails.Build(change, [], [], await DiffsAsync(db, change, ct), await FreezeAsync(change, [], ct));
     }
 
     /// <summary>What the edit form starts from: the proposal the change holds now, and how many approvals saving would void.</summary>
@@ -244,6 +247,8 @@ public sealed class ChangeService(
                 run = true;
                 break;
         }
+        // Whatever the rollout waited on, the runner looks again when (and if) it runs on.
+        change.WaitingFor = null;
         change.UpdatedAt = now;
         await SaveRacingAsync(db, ct);
         await tx.CommitAsync(ct);
@@ -307,7 +312,7 @@ public sealed class ChangeService(
         var registeredSince = change.PlanFrozenAt is { } frozen
             ? await db.Clusters.AsNoTracking().Where(c => c.CreatedAt > frozen).OrderBy(c => c.Name).Select(c => c.Name).Take(50).ToListAsync(ct)
             : [];
-        return ChangeDetails.Build(change, waves, steps, await DiffsAsync(db, change, ct)) with
+        return ChangeDetails.Build(change, waves, steps, await DiffsAsync(db, change, ct), await FreezeAsync(change, waves, ct)) with
         {
             Gates = gates.Select(GateCallView.Of).ToList(),
             RegisteredSinceFrozen = registeredSince,
@@ -337,6 +342,24 @@ public sealed class ChangeService(
             var diff = ManifestDiff.Compare(g.VersionId is { } from ? texts.GetValueOrDefault(from) : null, target);
             return new PlanDiffView(g.Label, g.Version, change.Version, CurrentStateKnown: true, g.Clusters, diff.ChangedObjects, diff);
         }).ToList();
+    }
+
+    /// <summary>
+    /// Whether a freeze holds the change's next wave now (the first wave before the rollout starts), and the earliest time it
+    /// could start; null once the change has ended. Rolling back, only windows that block rollbacks count.
+    /// </summary>
+    private async Task<FreezeStatus?> FreezeAsync(Change change, IReadOnlyList<RolloutWave> waves, CancellationToken ct)
+    {
+        if (change.Status is not (ChangeStatus.PendingApproval or ChangeStatus.Approved or ChangeStatus.Running or ChangeStatus.Paused)) return null;
+        if (change.RollingBack)
+        {
+            var touched = change.Plan.Waves.SelectMany(w => w.Clusters).Select(c => c.ClusterId).ToList();
+            return FreezeStatus.Of(await freeze.EvaluateWaveAsync(touched, time.GetUtcNow(), FreezePurpose.Rollback, ct: ct));
+        }
+        var done = waves.Where(w => w.Phase == RolloutPhase.Forward && w.Status is WaveStatus.Succeeded or WaveStatus.Skipped).Select(w => w.Index).ToHashSet();
+        var next = change.Plan.Waves.Select((wave, index) => (wave, index)).FirstOrDefault(w => !done.Contains(w.index)).wave;
+        if (next is null) return null;
+        return FreezeStatus.Of(await freeze.EvaluateWaveAsync(next.Clusters.Select(c => c.ClusterId).ToList(), time.GetUtcNow(), FreezePurpose.Rollout, ct: ct));
     }
 
     /// <summary>Fills in what, where, why and risk from the proposal; throws with every problem a person must fix.</summary>

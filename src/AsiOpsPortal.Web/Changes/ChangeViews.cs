@@ -4,6 +4,7 @@ using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Risk;
 using AsiOpsPortal.Web.Gates;
+using AsiOpsPortal.Web.Freeze;
 
 namespace AsiOpsPortal.Web.Changes;
 
@@ -88,7 +89,9 @@ public sealed record ChangeDetail(
     IReadOnlyList<RiskFindingView> Findings,
     IReadOnlyList<string> RiskReasons,
     RiskOverrideView? RiskOverride,
-    string Approvers)
+    string Approvers,
+    string? WaitingFor = null,
+    FreezeStatus? Freeze = null)
 {
     /// <summary>Every webhook gate asked during the rollout, oldest first.</summary>
     public IReadOnlyList<GateCallView> Gates { get; init; } = [];

@@ -4,11 +4,13 @@ using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Gates;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Gates;
+using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -31,6 +33,7 @@ public sealed class RolloutRunner(
     FleetNotifier notifier,
     RolloutScheduler scheduler,
     GateKeeper gates,
+    FreezeService freeze,
     IOptions<PortalOptions> options,
     TimeProvider time,
     ILogger<RolloutRunner> log)
@@ -146,8 +149,10 @@ public sealed class RolloutRunner(
             var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
             var waves = await db.RolloutWaves.Where(w => w.ChangeId == run.ChangeId && w.Phase == phase).OrderBy(w => w.Index).ToListAsync(ct);
             var steps = await db.RolloutSteps.Where(s => s.ChangeId == run.ChangeId && s.Phase == phase).ToListAsync(ct);
-            tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps), now);
+            var frozen = await FrozenAsync(phase, waves, steps, now, ct);
+            tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps) with { Frozen = frozen }, now);
             if (phase == RolloutPhase.Forward && await GatesRefuseAsync(change, tick, ct) is { } refusal) tick = RolloutTick.Pausing(refusal);
+            if (tick.WaitingFor != change.WaitingFor && !await RecordWaitingAsync(db, change, tick.WaitingFor, now, ct)) return TimeSpan.Zero;
             if (tick.ChangesState)
             {
                 switch (await RecordAsync(db, run, change, phase, tick, waves, steps, now, ct))
@@ -183,6 +188,43 @@ public sealed class RolloutRunner(
             if (refusal is not null) return refusal;
         }
         return null;
+    }
+
+    /// <summary>
+    /// The clusters of the current wave that have not started and that a freeze holds now. Only windows that block rollbacks
+    /// hold a rollback.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, FrozenCluster>> FrozenAsync(RolloutPhase phase, List<RolloutWave> waves, List<RolloutStep> steps,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var current = waves.FirstOrDefault(w => w.Status is WaveStatus.Pending or WaveStatus.Running);
+        var pending = current is null ? [] : steps.Where(s => s.Wave == current.Index && s.Status == StepStatus.Pending).Select(s => s.ClusterId).ToList();
+        if (pending.Count == 0) return new Dictionary<string, FrozenCluster>();
+        var verdict = await freeze.EvaluateWaveAsync(pending, now, phase == RolloutPhase.Rollback ? FreezePurpose.Rollback : FreezePurpose.Rollout,
+            findNextOpen: false, ct);
+        // The holding window's end is when to look again; the engine only uses it to wake up.
+        return verdict.FrozenClusters.ToDictionary(c => c.Cluster, c => new FrozenCluster(c.Verdict.Describe(), c.Verdict.Until));
+    }
+
+    /// <summary>Records that the rollout started or stopped waiting on a freeze; false when someone else wrote the change first.</summary>
+    private async Task<bool> RecordWaitingAsync(PortalDbContext db, Change change, string? waitingFor, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        change.WaitingFor = waitingFor;
+        change.UpdatedAt = now;
+        await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWaiting, ChangeService.Target(change),
+            waitingFor ?? "no freeze window holds the rollout any more; it carries on", ct: ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+        await tx.CommitAsync(ct);
+        await notifier.PublishChangeAsync(change.Id, ct);
+        return true;
     }
 
     private enum Recorded { Saved, Raced, Finished }
@@ -252,6 +294,7 @@ public sealed class RolloutRunner(
                     _ => ChangeStatus.Failed,
                 };
                 change.StatusReason = finish.Reason;
+                change.WaitingFor = null;
                 change.RollingBack = false;
                 change.FinishedAt = now;
                 change.UpdatedAt = now;

@@ -13,12 +13,19 @@ public sealed class FleetNotifier(IConfiguration configuration, ILogger<FleetNot
     private readonly string _connectionString = configuration.PortalConnectionString();
 
     private const string ChangePrefix = "change:";
+    /// <summary>Has a colon, which no cluster name (a DNS label) can, so it never reads as a cluster.</summary>
+    private const string FreezeChanged = "freeze:changed";
 
     /// <summary>Raised with the cluster's name, on a thread-pool thread: subscribers marshal with InvokeAsync.</summary>
     public event Action<string>? ClusterSynced;
 
     /// <summary>Raised with a change's id whenever its state or its rollout moved; on a thread-pool thread.</summary>
     public event Action<long>? ChangeUpdated;
+
+    /// <summary>Raised when a freeze window was added or removed, so calendars and banners look again; on a thread-pool thread.</summary>
+    public event Action? FreezeWindowsChanged;
+
+    public Task PublishFreezeChangedAsync(CancellationToken ct) => PublishAsync(FreezeChanged, ct);
 
     public Task PublishClusterSyncedAsync(string cluster, CancellationToken ct) => PublishAsync(cluster, ct);
 
@@ -36,7 +43,8 @@ public sealed class FleetNotifier(IConfiguration configuration, ILogger<FleetNot
 
     private void Dispatch(string payload)
     {
-        if (!payload.StartsWith(ChangePrefix, StringComparison.Ordinal)) ClusterSynced?.Invoke(payload);
+        if (payload == FreezeChanged) FreezeWindowsChanged?.Invoke();
+        else if (!payload.StartsWith(ChangePrefix, StringComparison.Ordinal)) ClusterSynced?.Invoke(payload);
         else if (long.TryParse(payload.AsSpan(ChangePrefix.Length), out var id)) ChangeUpdated?.Invoke(id);
     }
 

@@ -13,6 +13,7 @@ using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
 using AsiOpsPortal.Web.Risk;
+using AsiOpsPortal.Web.Freeze;
 using Bunit.TestDoubles;
 using Hangfire;
 using Microsoft.AspNetCore.Authorization;
@@ -54,6 +55,7 @@ public sealed class PortalTestContext : IAsyncDisposable
     public PipelineService Pipelines => Bunit.Services.GetRequiredService<PipelineService>();
     public SchedulerService Scheduler => Bunit.Services.GetRequiredService<SchedulerService>();
     public GateService Gates => Bunit.Services.GetRequiredService<GateService>();
+    public FreezeService Freeze => Bunit.Services.GetRequiredService<FreezeService>();
     public NavigationManager Navigation => Bunit.Services.GetRequiredService<NavigationManager>();
 
     private PortalTestContext(TestPostgres db)
@@ -118,6 +120,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<GateProtector>();
         services.AddSingleton<GateService>();
         services.AddSingleton<RiskService>();
+        services.AddSingleton<FreezeService>();
     }
 
     /// <summary>The one host webhook gates may call in component tests.</summary>
