@@ -37,7 +37,7 @@ public sealed class ChangeJourneyTests(PortalFixture portal, ITestOutputHelper o
             await page.WaitForURLAsync(url => url.Contains("/changes/") && !url.EndsWith("/new"));
             id = long.Parse(page.Url.Split('/').Last());
             await Assertions.Expect(page.GetByTestId("change-status")).ToHaveTextAsync("Pending approval");
-            await Assertions.Expect(page.GetByTestId("review-refusal")).ToContainTextAsync("SRE");
+            await Assertions.Expect(page.GetByTestId("review-refusal")).ToContainTextAsync("someone else must review it");
         });
 
         await BrowserJourney.RunAsync(portal, output, async bob =>
