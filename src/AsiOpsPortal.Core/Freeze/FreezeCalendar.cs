@@ -139,7 +139,7 @@ public sealed class FreezeCalendar
         var groups = Group(clusters, purpose, out var groupOf);
         var active = ActiveAt(at.UtcTicks);
         var verdicts = new FreezeVerdict?[groups.Count];
-        var frozen = new List<ClusterFreeze>();
+        var frozen = new List<ClusterFreeze>(clusters.Count);
         for (var c = 0; c < clusters.Count; c++)
         {
             var g = groupOf[c];
