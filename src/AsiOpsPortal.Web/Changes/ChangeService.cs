@@ -5,6 +5,7 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
 using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Core.Risk;
@@ -432,9 +433,7 @@ public sealed class ChangeService(
 
     private static async Task PlanAlongAsync(PortalDbContext db, Change change, Pipeline pipeline, CancellationToken ct)
     {
-        var fleet = await db.Clusters.AsNoTracking()
-            .Select(c => new ClusterFacts(c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels))
-            .ToListAsync(ct);
+        var fleet = await PipelineService.LoadFleetAsync(db, ct);
         try
         {
             change.Plan = PipelineRules.Plan(pipeline, fleet);

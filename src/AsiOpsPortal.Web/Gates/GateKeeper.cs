@@ -4,7 +4,7 @@ using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
-using AsiOpsPortal.Web.Pipelines;
+using AsiOpsPortal.Core.Pipelines;
 using Microsoft.EntityFrameworkCore;
 
 namespace AsiOpsPortal.Web.Gates;
@@ -24,8 +24,10 @@ public sealed class GateKeeper(IDbContextFactory<PortalDbContext> dbFactory, Gat
         if (gates.Count == 0) return null;
 
         var planned = (wave is { } index ? change.Plan.Waves[index].Clusters : change.Plan.Waves.SelectMany(w => w.Clusters))
-            .Select(c => c.ClusterId).ToHashSet();
-        var clusters = (await PipelineService.LoadFleetAsync(db, ct)).Where(c => planned.Contains(c.Id)).ToList();
+            .Select(c => c.ClusterId).ToList();
+        var clusters = (await db.Clusters.AsNoTracking().Where(c => planned.Contains(c.Id))
+                .Select(c => new { c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels }).ToListAsync(ct))
+            .Select(c => new ClusterFacts(c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels)).ToList();
         var passed = await db.GateCalls
             .Where(c => c.ChangeId == change.Id && c.Stage == stage && c.Wave == wave && c.Outcome == GateOutcome.Passed)
             .Select(c => c.GateId).ToListAsync(ct);

@@ -17,9 +17,6 @@ namespace AsiOpsPortal.Web.Scheduling;
 /// </summary>
 public static class SchedulerEndpoints
 {
-    private static readonly string[] YamlTypes = ["application/yaml", "application/x-yaml", "text/yaml"];
-    private static readonly string[] BodyTypes = ["application/json", .. YamlTypes];
-
     public static void MapSchedulerEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/scheduler").WithTags("Scheduler");
@@ -35,28 +32,28 @@ public static class SchedulerEndpoints
         api.MapGet("/policies/{name}", async (string name, string? format, HttpContext http, SchedulerService scheduler, CancellationToken ct) =>
                 Respond(http, format, StatusCodes.Status200OK, await scheduler.GetAsync(name, ct) ?? throw new NotFoundException($"No scheduler policy named '{name}'.")))
             .RequireAuthorization(Policies.Viewer)
-            .Produces<SchedulerPolicyDocument>(StatusCodes.Status200OK, "application/json", YamlTypes)
+            .Produces<SchedulerPolicyDocument>(StatusCodes.Status200OK, "application/json", DocumentHttp.YamlTypes)
             .WithSummary("One policy as JSON, or as YAML with Accept: application/yaml or ?format=yaml.");
 
         api.MapPost("/policies", async (string? format, HttpContext http, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                if (!HasDocumentBody(http.Request)) return UnsupportedMediaType();
-                var created = await scheduler.CreateAsync(SchedulerService.Import(await ReadBodyAsync(http.Request, ct)), user.ActorName(), ct);
+                if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("policy");
+                var created = await scheduler.CreateAsync(SchedulerService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct)), user.ActorName(), ct);
                 http.Response.Headers.Location = $"/api/v1/scheduler/policies/{created.Document.Name}";
                 return Respond(http, format, StatusCodes.Status201Created, created);
             })
             .RequireAuthorization(Policies.Sre)
-            .Accepts<SchedulerPolicyDocument>("application/json", YamlTypes)
+            .Accepts<SchedulerPolicyDocument>("application/json", DocumentHttp.YamlTypes)
             .WithSummary("Create a scheduler policy from JSON or YAML.");
 
         api.MapPut("/policies/{name}", async (string name, string? format, HttpContext http, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                if (!HasDocumentBody(http.Request)) return UnsupportedMediaType();
-                var document = SchedulerService.Import(await ReadBodyAsync(http.Request, ct));
-                return Respond(http, format, StatusCodes.Status200OK, await scheduler.UpdateAsync(name, document, ExpectedVersion(http.Request), user.ActorName(), ct));
+                if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("policy");
+                var document = SchedulerService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct));
+                return Respond(http, format, StatusCodes.Status200OK, await scheduler.UpdateAsync(name, document, DocumentHttp.ExpectedVersion(http.Request, "policy"), user.ActorName(), ct));
             })
             .RequireAuthorization(Policies.Sre)
-            .Accepts<SchedulerPolicyDocument>("application/json", YamlTypes)
+            .Accepts<SchedulerPolicyDocument>("application/json", DocumentHttp.YamlTypes)
             .WithSummary("Replace a policy's settings; If-Match with the ETag refuses to overwrite a newer save (409).");
 
         api.MapDelete("/policies/{name}", async (string name, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
@@ -68,15 +65,15 @@ public static class SchedulerEndpoints
 
         api.MapPost("/preview", async (HttpContext http, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                if (!HasDocumentBody(http.Request)) return UnsupportedMediaType();
-                var body = await ReadBodyAsync(http.Request, ct);
+                if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("policy");
+                var body = await DocumentHttp.ReadBodyAsync(http.Request, ct);
                 var preview = PolicyNamed(body) is { } name
                     ? await scheduler.PreviewAsync(name, user.ActorName(), ct)
                     : await scheduler.PreviewAsync(SchedulerService.Import(body), ct);
                 return Results.Json(preview);
             })
             .RequireAuthorization(Policies.Viewer)
-            .Accepts<SchedulerPolicyDocument>("application/json", YamlTypes)
+            .Accepts<SchedulerPolicyDocument>("application/json", DocumentHttp.YamlTypes)
             .Produces<SchedulerPreviewView>()
             .WithSummary("The explained plan of a policy against the registered clusters now: waves of clusters with scores per plugin, and the excluded with reasons. "
                 + "Body: a policy, or {\"policy\": NAME} for a saved one (which also records the preview and answers the diff against the previous one).");
@@ -99,38 +96,6 @@ public static class SchedulerEndpoints
         }
     }
 
-    private static IResult Respond(HttpContext http, string? format, int status, SchedulerPolicyView policy)
-    {
-        http.Response.Headers.ETag = $"\"{policy.Version.ToString(CultureInfo.InvariantCulture)}\"";
-        return WantsYaml(http.Request, format)
-            ? Results.Text(SchedulerYaml.Export(policy.Document), "application/yaml; charset=utf-8", Encoding.UTF8, status)
-            : Results.Json(policy.Document, statusCode: status);
-    }
-
-    private static bool WantsYaml(HttpRequest request, string? format) =>
-        string.Equals(format, "yaml", StringComparison.OrdinalIgnoreCase)
-        || request.GetTypedHeaders().Accept.Any(a => YamlTypes.Contains(a.MediaType.Value, StringComparer.OrdinalIgnoreCase));
-
-    private static bool HasDocumentBody(HttpRequest request) =>
-        MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && BodyTypes.Contains(type.MediaType.Value, StringComparer.OrdinalIgnoreCase);
-
-    private static IResult UnsupportedMediaType() =>
-        Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-            detail: $"Send the policy as one of: {string.Join(", ", BodyTypes)}.");
-
-    private static async Task<string> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        return await reader.ReadToEndAsync(ct);
-    }
-
-    private static uint? ExpectedVersion(HttpRequest request)
-    {
-        var header = request.Headers.IfMatch.ToString().Trim();
-        if (header.Length == 0 || header == "*") return null;
-        var tag = (header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header).Trim('"');
-        return uint.TryParse(tag, NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-            ? version
-            : throw new ValidationFailedException(["If-Match must be the ETag a GET of this policy returned, e.g. \"1234\"."]);
-    }
+    private static IResult Respond(HttpContext http, string? format, int status, SchedulerPolicyView policy) =>
+        DocumentHttp.Respond(http, format, status, policy.Version, policy.Document, SchedulerYaml.Export);
 }
