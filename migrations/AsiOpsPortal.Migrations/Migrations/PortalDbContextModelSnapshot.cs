@@ -325,12 +325,17 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<int>("Revision")
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ChangeId", "Revision", "Approver")
+                    b.HasIndex("ChangeId", "Revision", "Kind", "Approver")
                         .IsUnique();
 
                     b.ToTable("approvals", (string)null);
@@ -416,6 +421,10 @@ namespace AsiOpsPortal.Migrations.Migrations
 
                     b.Property<bool>("RollingBack")
                         .HasColumnType("boolean");
+
+                    b.Property<string>("RunThrough")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
 
                     b.Property<string>("SchedulerPolicyName")
                         .HasMaxLength(63)

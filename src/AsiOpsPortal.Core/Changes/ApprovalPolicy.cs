@@ -5,7 +5,8 @@ namespace AsiOpsPortal.Core.Changes;
 /// <summary>
 /// Who must approve a change, by its risk level (see <see cref="Risk.RiskGrading"/>): Low needs one SRE, Medium and High two
 /// distinct SREs, Critical two SREs and an Admin. The requester never counts, and approvals given to an earlier revision of
-/// the change do not count.
+/// the change do not count. A change that asks to run through freeze windows also needs an Admin's grant of that exception,
+/// with a reason: an approval of its own, on top of the reviews.
 /// </summary>
 public static class ApprovalPolicy
 {
@@ -56,8 +57,25 @@ public static class ApprovalPolicy
         return null;
     }
 
-    /// <summary>The decisions that count: those given to the change's current revision.</summary>
-    public static IEnumerable<Approval> Current(Change change) => change.Approvals.Where(a => a.Revision == change.Revision);
+    /// <summary>The reviews that count: those given to the change's current revision.</summary>
+    public static IEnumerable<Approval> Current(Change change) =>
+        change.Approvals.Where(a => a.Revision == change.Revision && a.Kind == ApprovalKind.Review);
+
+    /// <summary>The Admin's grant of the change's freeze exception for its current revision, or null.</summary>
+    public static Approval? ExceptionGrant(Change change) =>
+        change.Approvals.FirstOrDefault(a => a.Revision == change.Revision && a.Kind == ApprovalKind.FreezeException && a.Decision == ApprovalDecision.Approve);
+
+    /// <summary>Null when <paramref name="user"/> holding <paramref name="role"/> may grant the change's freeze exception now; otherwise why not.</summary>
+    public static string? ExceptionRefusal(Change change, string user, string role)
+    {
+        if (ChangeLifecycle.Refusal(change.Status, ChangeAction.Approve) is { } state) return state;
+        if (!change.RunThrough.IsRequested) return "This change asks to run through no freeze window.";
+        if (string.Equals(change.RequestedBy, user, StringComparison.OrdinalIgnoreCase))
+            return "You requested this change; another Admin must grant its freeze exception.";
+        if (!Roles.Satisfies(role, Roles.Admin)) return "Only an Admin may grant a freeze exception.";
+        if (ExceptionGrant(change) is { } given) return $"{given.Approver} already granted the freeze exception of this revision.";
+        return null;
+    }
 
     /// <summary>Distinct approvers of the current revision, the requester excluded.</summary>
     public static int Count(Change change) => Approvers(change).Select(a => a.Approver.ToLowerInvariant()).Distinct().Count();
@@ -68,7 +86,8 @@ public static class ApprovalPolicy
         .Select(a => a.Approver.ToLowerInvariant()).Distinct().Count();
 
     public static bool IsSatisfied(Change change) =>
-        Count(change) >= change.RequiredApprovals && (!RequiresAdmin(change.RiskLevel) || AdminCount(change) > 0);
+        Count(change) >= change.RequiredApprovals && (!RequiresAdmin(change.RiskLevel) || AdminCount(change) > 0)
+        && (!change.RunThrough.IsRequested || ExceptionGrant(change) is not null);
 
     private static IEnumerable<Approval> Approvers(Change change) => Current(change)
         .Where(a => a.Decision == ApprovalDecision.Approve && !string.Equals(a.Approver, change.RequestedBy, StringComparison.OrdinalIgnoreCase));

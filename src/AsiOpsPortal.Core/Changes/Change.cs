@@ -19,6 +19,8 @@ public class Change
     public int RequiredApprovals { get; set; } = 1;
     /// <summary>Risk rule findings, the reasons for the risk level, and an Admin's override of blocking findings.</summary>
     public RiskReport Risk { get; set; } = new();
+    /// <summary>Freeze windows the requester asks the change to run through; empty when none. Granted only by an Admin.</summary>
+    public FreezeException RunThrough { get; set; } = new();
 
     public Guid? ComponentId { get; set; }
     public string? ComponentName { get; set; }
@@ -88,6 +90,8 @@ public class Approval
     public long Id { get; set; }
     public long ChangeId { get; set; }
     public int Revision { get; set; }
+    /// <summary>A review of the change, or an Admin's grant of its freeze exception: the two are counted apart.</summary>
+    public ApprovalKind Kind { get; set; }
     public required string Approver { get; set; }
     /// <summary>The approver's role when they decided: a critical change needs one Admin among its approvers.</summary>
     public string ApproverRole { get; set; } = "";
@@ -100,6 +104,25 @@ public enum ApprovalDecision
 {
     Approve,
     Reject,
+}
+
+public enum ApprovalKind
+{
+    Review,
+    FreezeException,
+}
+
+/// <summary>
+/// Windows a change asks to run through, by id (names are not unique, and may be reused by later windows) with the names
+/// they had when asked, and the requester's reason. While they are asked for, the change starts only once an Admin grants it.
+/// </summary>
+public sealed class FreezeException
+{
+    public List<Guid> WindowIds { get; set; } = [];
+    public List<string> WindowNames { get; set; } = [];
+    public string Reason { get; set; } = "";
+
+    public bool IsRequested => WindowIds.Count > 0;
 }
 
 /// <summary>The concrete plan of a change: ordered waves of ordered clusters, with the settings each wave runs with.</summary>

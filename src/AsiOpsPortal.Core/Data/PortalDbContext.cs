@@ -117,6 +117,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.Property(c => c.PlanBeforeEdit).HasJsonConversion();
             e.Property(c => c.SchedulerPolicyName).HasMaxLength(63);
             e.Property(c => c.Risk).HasJsonConversion();
+            e.Property(c => c.RunThrough).HasJsonConversion();
             e.Property(c => c.ConcurrencyToken).IsRowVersion();
             e.HasIndex(c => new { c.Status, c.UpdatedAt });
             e.HasMany(c => c.Approvals).WithOne().HasForeignKey(a => a.ChangeId).OnDelete(DeleteBehavior.Cascade);
@@ -127,8 +128,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.ToTable("approvals");
             e.Property(a => a.Decision).HasConversion<string>().HasMaxLength(16);
             e.Property(a => a.ApproverRole).HasMaxLength(16);
-            // One standing decision per person per revision: a double click cannot count twice.
-            e.HasIndex(a => new { a.ChangeId, a.Revision, a.Approver }).IsUnique();
+            e.Property(a => a.Kind).HasConversion<string>().HasMaxLength(16);
+            // One standing decision of each kind per person per revision: a double click cannot count twice.
+            e.HasIndex(a => new { a.ChangeId, a.Revision, a.Kind, a.Approver }).IsUnique();
         });
 
         builder.Entity<RolloutStep>(e =>

@@ -91,14 +91,16 @@ public sealed class FreezeCalendar
     public IReadOnlyList<FreezeWindow> Covering(ClusterFacts cluster)
     {
         var mask = NewMask();
-        Match(cluster, mask, FreezePurpose.Rollout);
+        Match(cluster, mask, _all);
         return Bits(mask).Select(i => _windows[i].Window).ToList();
     }
 
-    public FreezeVerdict Evaluate(ClusterFacts cluster, DateTimeOffset at, FreezePurpose purpose = FreezePurpose.Rollout)
+    /// <param name="excused">Windows that do not count: those a change was granted to run through.</param>
+    public FreezeVerdict Evaluate(ClusterFacts cluster, DateTimeOffset at, FreezePurpose purpose = FreezePurpose.Rollout,
+        IReadOnlyCollection<Guid>? excused = null)
     {
         var mask = NewMask();
-        Match(cluster, mask, purpose);
+        Match(cluster, mask, Applying(purpose, excused));
         return IsFrozen(mask, at.UtcTicks) ? Explain(mask, at) : FreezeVerdict.Open;
     }
 
@@ -132,11 +134,12 @@ public sealed class FreezeCalendar
     /// once. A rollout does not need those (it checks again when a window lets go), only people planning do, and they cost
     /// far more when windows chain.
     /// </summary>
+    /// <param name="excused">Windows that do not count: those a change was granted to run through.</param>
     public WaveFreezeVerdict EvaluateWave(IReadOnlyList<ClusterFacts> clusters, DateTimeOffset at, FreezePurpose purpose = FreezePurpose.Rollout,
-        bool findNextOpen = true)
+        bool findNextOpen = true, IReadOnlyCollection<Guid>? excused = null)
     {
         if (clusters.Count == 0 || _windows.Length == 0) return WaveFreezeVerdict.Open with { Clusters = clusters.Count };
-        var groups = Group(clusters, purpose, out var groupOf);
+        var groups = Group(clusters, Applying(purpose, excused), out var groupOf);
         var active = ActiveAt(at.UtcTicks);
         var verdicts = new FreezeVerdict?[groups.Count];
         var frozen = new List<ClusterFreeze>(clusters.Count);
@@ -178,7 +181,18 @@ public sealed class FreezeCalendar
         return null;
     }
 
-    private List<ulong[]> Group(IReadOnlyList<ClusterFacts> clusters, FreezePurpose purpose, out int[] groupOf)
+    /// <summary>The windows that count for <paramref name="purpose"/>, less the <paramref name="excused"/> ones.</summary>
+    private ulong[] Applying(FreezePurpose purpose, IReadOnlyCollection<Guid>? excused)
+    {
+        var applies = purpose == FreezePurpose.Rollback ? _rollback : _all;
+        if (excused is not { Count: > 0 }) return applies;
+        applies = [.. applies];
+        for (var i = 0; i < _windows.Length; i++)
+            if (excused.Contains(_windows[i].Window.Id)) applies[i / 64] &= ~(1UL << (i % 64));
+        return applies;
+    }
+
+    private List<ulong[]> Group(IReadOnlyList<ClusterFacts> clusters, ulong[] applies, out int[] groupOf)
     {
         var groups = new List<ulong[]>();
         var byHash = new Dictionary<ulong, List<int>>();
@@ -186,7 +200,7 @@ public sealed class FreezeCalendar
         Span<ulong> mask = _width <= 64 ? stackalloc ulong[_width] : new ulong[_width];
         for (var c = 0; c < clusters.Count; c++)
         {
-            Match(clusters[c], mask, purpose);
+            Match(clusters[c], mask, applies);
             var hash = Hash(mask);
             if (!byHash.TryGetValue(hash, out var candidates)) byHash[hash] = candidates = [];
             var found = -1;
@@ -203,14 +217,13 @@ public sealed class FreezeCalendar
         return groups;
     }
 
-    /// <summary>Sets <paramref name="mask"/> to the windows whose scope covers <paramref name="cluster"/> and that apply to <paramref name="purpose"/>.</summary>
-    private void Match(ClusterFacts cluster, Span<ulong> mask, FreezePurpose purpose)
+    /// <summary>Sets <paramref name="mask"/> to the windows of <paramref name="applies"/> whose scope covers <paramref name="cluster"/>.</summary>
+    private void Match(ClusterFacts cluster, Span<ulong> mask, ulong[] applies)
     {
         var environment = _environments.Accepting(cluster.Environment);
         var region = _regions.Accepting(cluster.Region);
         var name = _names.Accepting(cluster.Name);
         var tier = _tiers.Accepting(cluster.Tier);
-        var applies = purpose == FreezePurpose.Rollback ? _rollback : _all;
         Span<ulong> labels = _width <= 64 ? stackalloc ulong[_width] : new ulong[_width];
         _noLabels.CopyTo(labels);
         foreach (var (key, value) in cluster.Labels)

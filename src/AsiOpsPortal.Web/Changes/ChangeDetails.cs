@@ -38,7 +38,7 @@ internal static class ChangeDetails
         return new ChangeDetail(
             change.Id, change.Title, ChangeViewText.Of(change.Status), ChangeViewText.Of(change.RiskLevel), change.Reason, change.RollbackPlan,
             change.RequestedBy, change.ComponentName, change.Version, change.PipelineName, change.Revision, change.RequiredApprovals,
-            change.Approvals.OrderBy(a => a.At).Select(a => new ApprovalView(a.Approver, a.Decision.ToString().ToLowerInvariant(), a.Comment, a.At, a.Revision == change.Revision)).ToList(),
+            change.Approvals.Where(a => a.Kind == ApprovalKind.Review).OrderBy(a => a.At).Select(a => new ApprovalView(a.Approver, a.Decision.ToString().ToLowerInvariant(), a.Comment, a.At, a.Revision == change.Revision)).ToList(),
             forward, change.Plan.Unplanned, change.PlanFrozenAt is not null, change.RollingBack, change.StatusReason,
             change.CreatedAt, change.StartedAt, change.FinishedAt, rollback, diffs,
             change.Risk.Findings.Select(RiskFindingView.Of).ToList(), change.Risk.Reasons,
@@ -49,6 +49,9 @@ internal static class ChangeDetails
         {
             SchedulerPolicy = change.SchedulerPolicyName,
             Replanned = change.PlanBeforeEdit.Waves.Count > 0 ? PlanDiff.Between(change.PlanBeforeEdit, change.Plan) : null,
+            RunThrough = change.RunThrough.IsRequested && ApprovalPolicy.ExceptionGrant(change) is var grant
+                ? new RunThroughView(change.RunThrough.WindowNames, change.RunThrough.Reason, grant?.Approver, grant?.Comment, grant?.At)
+                : null,
         };
     }
 

@@ -45,6 +45,11 @@ public static class ChangeEndpoints
             .RequireAuthorization(Policies.Sre)
             .WithSummary("Approve or reject (with a reason). Never the requester; the last approval starts the rollout.");
 
+        api.MapPost("/{id:long}/freeze-exception", async (long id, GrantRequest grant, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
+                await changes.GrantFreezeExceptionAsync(id, grant.Reason, user.ActorName(), user.HighestRole(), ct))
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("Grant the change's request to run through its named freeze windows (Admin, with a reason; audited).");
+
         MapAction(api, "pause", (s, id, actor, reason, ct) => s.PauseAsync(id, actor, reason, ct));
         MapAction(api, "resume", (s, id, actor, reason, ct) => s.ResumeAsync(id, actor, reason, ct));
         MapAction(api, "abort", (s, id, actor, reason, ct) => s.AbortAsync(id, actor, reason, ct));

@@ -56,7 +56,7 @@ public sealed class ChangeService(
         db.Changes.Add(change);
         await db.SaveChangesAsync(ct);
         await audit.AppendAsync(db, actor, AuditActions.ChangeProposed, Target(change),
-            $"{What(change)} via {Path(change)}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves", ct: ct);
+            $"{What(change)} via {Path(change)}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves{AsksToRunThrough(change)}", ct: ct);
         if (overridden) await AuditOverrideAsync(db, change, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -93,7 +93,7 @@ public sealed class ChangeService(
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await audit.AppendAsync(db, actor, AuditActions.ChangeEdited, Target(change),
-            $"revision {change.Revision}: {What(change)} via {Path(change)}; {voided} approvals voided", ct: ct);
+            $"revision {change.Revision}: {What(change)} via {Path(change)}; {voided} approvals voided{AsksToRunThrough(change)}", ct: ct);
         if (overridden) await AuditOverrideAsync(db, change, ct);
         await SaveRacingAsync(db, ct);
         await tx.CommitAsync(ct);
@@ -119,7 +119,8 @@ public sealed class ChangeService(
         if (change is null) return null;
         var proposal = new ChangeProposal(change.Title, change.Reason, change.RollbackPlan, change.ComponentName, change.Version,
             change.SchedulerPolicyName is null ? change.PipelineName : null, change.Manifests, change.Manifests is null ? null : change.Namespace,
-            SchedulerPolicy: change.SchedulerPolicyName);
+            SchedulerPolicy: change.SchedulerPolicyName,
+            RunThrough: change.RunThrough.IsRequested ? new RunThroughRequest(change.RunThrough.WindowNames, change.RunThrough.Reason) : null);
         return new ChangeDraft(change.Id, proposal, ChangeViewText.Of(change.Status), change.RequestedBy, change.Revision,
             ApprovalPolicy.Count(change), change.RequiredApprovals);
     }
@@ -133,7 +134,8 @@ public sealed class ChangeService(
             .ToListAsync(ct);
         var pipelines = await db.Pipelines.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
         var policies = await db.SchedulerPolicies.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
-        return new ProposalChoices(components, pipelines, policies);
+        var windows = await db.FreezeWindows.AsNoTracking().Select(w => w.Name).Distinct().OrderBy(n => n).ToListAsync(ct);
+        return new ProposalChoices(components, pipelines, policies) { FreezeWindows = windows };
     }
 
     /// <summary>Approve or reject. The last approval freezes the plan and starts the rollout.</summary>
@@ -171,19 +173,54 @@ public sealed class ChangeService(
         {
             await audit.AppendAsync(db, actor, AuditActions.ChangeApprovalGiven, Target(change),
                 $"approval {ApprovalPolicy.Count(change)} of {change.RequiredApprovals} for revision {change.Revision}" + (comment.Length > 0 ? $": {comment}" : ""), ct: ct);
-            if (ApprovalPolicy.IsSatisfied(change))
-            {
-                await FreezeAndStartAsync(db, change, now, ct);
-                await audit.AppendAsync(db, actor, AuditActions.ChangeApproved, Target(change),
-                    $"plan frozen: {string.Join(" → ", change.Plan.Waves.Select(w => $"{w.Name} ({w.Clusters.Count})"))}; rollout started", ct: ct);
-                started = true;
-            }
+            started = await StartIfApprovedAsync(db, change, actor, now, ct);
         }
         await SaveRacingAsync(db, ct);
         await tx.CommitAsync(ct);
         if (started) rollouts.Start(change.Id);
         await notifier.PublishChangeAsync(change.Id, ct);
         return (await GetAsync(id, ct))!;
+    }
+
+    /// <summary>
+    /// An Admin grants the change's request to run through freeze windows, with a reason; audited. Like the last approval,
+    /// the grant starts the rollout when the reviews are already in.
+    /// </summary>
+    public async Task<ChangeDetail> GrantFreezeExceptionAsync(long id, string? reason, string actor, string role, CancellationToken ct = default)
+    {
+        var why = (reason ?? "").Trim();
+        if (why.Length == 0) throw new ValidationFailedException(["Say why the change may run through the freeze; the reason is audited."]);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await LoadAsync(db, id, ct);
+        if (!Roles.Satisfies(role, Roles.Admin)) throw new ForbiddenException("Only an Admin may grant a freeze exception.");
+        if (ApprovalPolicy.ExceptionRefusal(change, actor, role) is { } refusal) throw new ConflictException(refusal);
+
+        var now = time.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        change.Approvals.Add(new Approval
+        {
+            Kind = ApprovalKind.FreezeException, Approver = actor, ApproverRole = role, Decision = ApprovalDecision.Approve,
+            Comment = why, Revision = change.Revision, At = now,
+        });
+        change.UpdatedAt = now;
+        await audit.AppendAsync(db, actor, AuditActions.ChangeFreezeExceptionGranted, Target(change),
+            $"revision {change.Revision} may run through {Windows(change)}: {why}", ct: ct);
+        var started = await StartIfApprovedAsync(db, change, actor, now, ct);
+        await SaveRacingAsync(db, ct);
+        await tx.CommitAsync(ct);
+        if (started) rollouts.Start(change.Id);
+        await notifier.PublishChangeAsync(change.Id, ct);
+        return (await GetAsync(id, ct))!;
+    }
+
+    /// <summary>When every approval the change needs is in: freezes the plan, creates its rollout rows and audits it; true when it did.</summary>
+    private async Task<bool> StartIfApprovedAsync(PortalDbContext db, Change change, string actor, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!ApprovalPolicy.IsSatisfied(change)) return false;
+        await FreezeAndStartAsync(db, change, now, ct);
+        await audit.AppendAsync(db, actor, AuditActions.ChangeApproved, Target(change),
+            $"plan frozen: {string.Join(" → ", change.Plan.Waves.Select(w => $"{w.Name} ({w.Clusters.Count})"))}; rollout started", ct: ct);
+        return true;
     }
 
     public Task<ChangeDetail> PauseAsync(long id, string actor, string? reason, CancellationToken ct = default) =>
@@ -288,7 +325,7 @@ public sealed class ChangeService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var lower = user.ToLowerInvariant();
         return await db.Changes.CountAsync(c => c.Status == ChangeStatus.PendingApproval && c.RequestedBy.ToLower() != lower
-            && !c.Approvals.Any(a => a.Revision == c.Revision && a.Approver.ToLower() == lower), ct);
+            && !c.Approvals.Any(a => a.Revision == c.Revision && a.Kind == ApprovalKind.Review && a.Approver.ToLower() == lower), ct);
     }
 
     /// <summary>Why <paramref name="user"/> may not approve the change now, or null: the change page asks before offering the buttons.</summary>
@@ -347,7 +384,8 @@ public sealed class ChangeService(
 
     /// <summary>
     /// Whether a freeze holds the change's next wave now (the first wave before the rollout starts), and the earliest time it
-    /// could start; null once the change has ended. Rolling back, only windows that block rollbacks count.
+    /// could start; null once the change has ended. Rolling back, only windows that block rollbacks count. The windows the
+    /// change asks to run through do not count: it cannot start before an Admin grants that.
     /// </summary>
     private async Task<FreezeStatus?> FreezeAsync(Change change, IReadOnlyList<RolloutWave> waves, CancellationToken ct)
     {
@@ -355,12 +393,13 @@ public sealed class ChangeService(
         if (change.RollingBack)
         {
             var touched = change.Plan.Waves.SelectMany(w => w.Clusters).Select(c => c.ClusterId).ToList();
-            return FreezeStatus.Of(await freeze.EvaluateWaveAsync(touched, time.GetUtcNow(), FreezePurpose.Rollback, ct: ct));
+            return FreezeStatus.Of(await freeze.EvaluateWaveAsync(touched, time.GetUtcNow(), FreezePurpose.Rollback, excused: change.RunThrough.WindowIds, ct: ct));
         }
         var done = waves.Where(w => w.Phase == RolloutPhase.Forward && w.Status is WaveStatus.Succeeded or WaveStatus.Skipped).Select(w => w.Index).ToHashSet();
         var next = change.Plan.Waves.Select((wave, index) => (wave, index)).FirstOrDefault(w => !done.Contains(w.index)).wave;
         if (next is null) return null;
-        return FreezeStatus.Of(await freeze.EvaluateWaveAsync(next.Clusters.Select(c => c.ClusterId).ToList(), time.GetUtcNow(), FreezePurpose.Rollout, ct: ct));
+        return FreezeStatus.Of(await freeze.EvaluateWaveAsync(next.Clusters.Select(c => c.ClusterId).ToList(), time.GetUtcNow(), FreezePurpose.Rollout,
+            excused: change.RunThrough.WindowIds, ct: ct));
     }
 
     /// <summary>Fills in what, where, why and risk from the proposal; throws with every problem a person must fix.</summary>
@@ -411,6 +450,7 @@ public sealed class ChangeService(
         {
             errors.Add("Say what to apply: a component and version, or manifests.");
         }
+        change.RunThrough = await RunThroughAsync(db, proposal.RunThrough, errors, ct);
 
         if (change.SchedulerPolicyName is { } policyName)
         {
@@ -429,6 +469,31 @@ public sealed class ChangeService(
             await PlanAlongAsync(db, change, pipeline!, ct);
         }
         await PinPreviousVersionsAsync(db, change, ct);
+    }
+
+    /// <summary>The freeze windows a proposal asks to run through, by name (or id, when names repeat); problems go to <paramref name="errors"/>.</summary>
+    private static async Task<FreezeException> RunThroughAsync(PortalDbContext db, RunThroughRequest? request, List<string> errors, CancellationToken ct)
+    {
+        var asked = (request?.Windows ?? []).Select(w => (w ?? "").Trim()).Where(w => w.Length > 0).Distinct().ToList();
+        if (asked.Count == 0) return new FreezeException();
+        var reason = (request!.Reason ?? "").Trim();
+        if (reason.Length == 0) errors.Add("Say why the change must run through the freeze (freeze exception reason).");
+        var ids = asked.Select(w => Guid.TryParse(w, out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).ToList();
+        var windows = await db.FreezeWindows.AsNoTracking().Where(w => asked.Contains(w.Name) || ids.Contains(w.Id))
+            .Select(w => new { w.Id, w.Name }).ToListAsync(ct);
+        var exception = new FreezeException { Reason = reason };
+        foreach (var name in asked)
+        {
+            var matching = windows.Where(w => w.Name == name || w.Id.ToString() == name.ToLowerInvariant()).ToList();
+            if (matching.Count == 0) errors.Add($"No freeze window named '{name}'.");
+            else if (matching.Count > 1) errors.Add($"Several freeze windows are named '{name}'; name the one meant by its id ({string.Join(", ", matching.Select(w => w.Id))}).");
+            else if (!exception.WindowIds.Contains(matching[0].Id))
+            {
+                exception.WindowIds.Add(matching[0].Id);
+                exception.WindowNames.Add(matching[0].Name);
+            }
+        }
+        return exception;
     }
 
     private static async Task PlanAlongAsync(PortalDbContext db, Change change, Pipeline pipeline, CancellationToken ct)
@@ -573,6 +638,11 @@ public sealed class ChangeService(
     /// <summary>Where the change goes: "pipeline standard" or "scheduler policy balanced".</summary>
     internal static string Path(Change change) =>
         change.SchedulerPolicyName is { } policy ? $"scheduler policy {policy}" : $"pipeline {change.PipelineName}";
+
+    private static string Windows(Change change) => string.Join(", ", change.RunThrough.WindowNames.Select(n => $"freeze window '{n}'"));
+
+    private static string AsksToRunThrough(Change change) =>
+        change.RunThrough.IsRequested ? $"; asks to run through {Windows(change)}: {change.RunThrough.Reason}" : "";
 
     internal static string What(Change change) =>
         change.ComponentName is { } component ? $"{component} {change.Version}" : "ad-hoc manifests";

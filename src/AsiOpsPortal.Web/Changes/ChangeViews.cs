@@ -22,7 +22,21 @@ public sealed record ChangeProposal(
     string? Manifests = null,
     string? Namespace = null,
     string? OverrideReason = null,
-    string? SchedulerPolicy = null);
+    string? SchedulerPolicy = null,
+    RunThroughRequest? RunThrough = null);
+
+/// <summary>Freeze windows (by name or id) the change asks to run through, and why; an Admin must grant it.</summary>
+public sealed record RunThroughRequest(IReadOnlyList<string>? Windows, string? Reason)
+{
+    // By value, so a proposal built twice from the same form fields is the same proposal (the edit form relies on it).
+    public bool Equals(RunThroughRequest? other) =>
+        other is not null && Reason == other.Reason && (Windows ?? []).SequenceEqual(other.Windows ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Reason, string.Join('\n', Windows ?? []));
+}
+
+/// <summary>The body of <c>POST /api/v1/changes/{id}/freeze-exception</c>: the granting Admin's reason.</summary>
+public sealed record GrantRequest(string? Reason);
 
 /// <summary>A change as its edit form opens: what it was proposed with, and what saving would void.</summary>
 public sealed record ChangeDraft(
@@ -34,7 +48,11 @@ public sealed record ChangeDraft(
     int ApprovalsGiven,
     int RequiredApprovals);
 
-public sealed record ProposalChoices(IReadOnlyList<ComponentChoice> Components, IReadOnlyList<string> Pipelines, IReadOnlyList<string> SchedulerPolicies);
+public sealed record ProposalChoices(IReadOnlyList<ComponentChoice> Components, IReadOnlyList<string> Pipelines, IReadOnlyList<string> SchedulerPolicies)
+{
+    /// <summary>Freeze window names a change may ask to run through.</summary>
+    public IReadOnlyList<string> FreezeWindows { get; init; } = [];
+}
 
 public sealed record ComponentChoice(string Name, IReadOnlyList<string> Versions);
 
@@ -104,7 +122,12 @@ public sealed record ChangeDetail(
 
     /// <summary>Clusters registered after the plan was frozen (the first 50 by name): never part of this change.</summary>
     public IReadOnlyList<string> RegisteredSinceFrozen { get; init; } = [];
+
+    /// <summary>The freeze windows the change asks to run through, and whether an Admin granted it; null when it asks for none.</summary>
+    public RunThroughView? RunThrough { get; init; }
 }
+
+public sealed record RunThroughView(IReadOnlyList<string> Windows, string Reason, string? GrantedBy, string? GrantReason, DateTimeOffset? GrantedAt);
 
 /// <summary>
 /// What applying the change does to the planned clusters that run one version now (<see cref="From"/>, null: none): one

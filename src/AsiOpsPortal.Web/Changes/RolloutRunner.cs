@@ -149,7 +149,7 @@ public sealed class RolloutRunner(
             var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
             var waves = await db.RolloutWaves.Where(w => w.ChangeId == run.ChangeId && w.Phase == phase).OrderBy(w => w.Index).ToListAsync(ct);
             var steps = await db.RolloutSteps.Where(s => s.ChangeId == run.ChangeId && s.Phase == phase).ToListAsync(ct);
-            var frozen = await FrozenAsync(phase, waves, steps, now, ct);
+            var frozen = await FrozenAsync(change, phase, waves, steps, now, ct);
             tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps) with { Frozen = frozen }, now);
             if (phase == RolloutPhase.Forward && await GatesRefuseAsync(change, tick, ct) is { } refusal) tick = RolloutTick.Pausing(refusal);
             if (tick.WaitingFor != change.WaitingFor && !await RecordWaitingAsync(db, change, tick.WaitingFor, now, ct)) return TimeSpan.Zero;
@@ -192,16 +192,16 @@ public sealed class RolloutRunner(
 
     /// <summary>
     /// The clusters of the current wave that have not started and that a freeze holds now. Only windows that block rollbacks
-    /// hold a rollback.
+    /// hold a rollback; the windows the change was granted to run through hold nothing.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, FrozenCluster>> FrozenAsync(RolloutPhase phase, List<RolloutWave> waves, List<RolloutStep> steps,
-        DateTimeOffset now, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, FrozenCluster>> FrozenAsync(Change change, RolloutPhase phase, List<RolloutWave> waves,
+        List<RolloutStep> steps, DateTimeOffset now, CancellationToken ct)
     {
         var current = waves.FirstOrDefault(w => w.Status is WaveStatus.Pending or WaveStatus.Running);
         var pending = current is null ? [] : steps.Where(s => s.Wave == current.Index && s.Status == StepStatus.Pending).Select(s => s.ClusterId).ToList();
         if (pending.Count == 0) return new Dictionary<string, FrozenCluster>();
         var verdict = await freeze.EvaluateWaveAsync(pending, now, phase == RolloutPhase.Rollback ? FreezePurpose.Rollback : FreezePurpose.Rollout,
-            findNextOpen: false, ct);
+            findNextOpen: false, change.RunThrough.WindowIds, ct);
         // The holding window's end is when to look again; the engine only uses it to wake up.
         return verdict.FrozenClusters.ToDictionary(c => c.Cluster, c => new FrozenCluster(c.Verdict.Describe(), c.Verdict.Until));
     }

@@ -85,13 +85,16 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
         return FreezeStatus.Of((await CalendarAsync(ct)).Evaluate(cluster, time.GetUtcNow()));
     }
 
-    /// <summary>The clusters with these ids checked as one wave at <paramref name="at"/>; <paramref name="findNextOpen"/>: also when each and all are next open.</summary>
+    /// <summary>
+    /// The clusters with these ids checked as one wave at <paramref name="at"/>; <paramref name="findNextOpen"/>: also when each
+    /// and all are next open. <paramref name="excused"/>: windows a change was granted to run through.
+    /// </summary>
     public async Task<WaveFreezeVerdict> EvaluateWaveAsync(IReadOnlyCollection<Guid> clusterIds, DateTimeOffset at, FreezePurpose purpose,
-        bool findNextOpen = true, CancellationToken ct = default)
+        bool findNextOpen = true, IReadOnlyCollection<Guid>? excused = null, CancellationToken ct = default)
     {
         var calendar = await CalendarAsync(ct);
         if (calendar.Windows.Count == 0 || clusterIds.Count == 0) return WaveFreezeVerdict.Open with { Clusters = clusterIds.Count };
-        return calendar.EvaluateWave(await FactsAsync(clusterIds, ct), at, purpose, findNextOpen);
+        return calendar.EvaluateWave(await FactsAsync(clusterIds, ct), at, purpose, findNextOpen, excused);
     }
 
     /// <summary>What the freeze calendar needs to know of these clusters (those still registered).</summary>

@@ -31,6 +31,53 @@ public class ApprovalPolicyTests
     }
 
     [Fact]
+    public void FreezeException_NeedsAnAdminsGrantBesidesTheReviews_AndTheGrantIsNoReview()
+    {
+        var change = NewChange(RiskLevel.Low);
+        change.RunThrough = new FreezeException { WindowIds = [Guid.NewGuid()], WindowNames = ["singles-day"], Reason = "CVE fix" };
+        Give(change, "bob");
+        Assert.False(ApprovalPolicy.IsSatisfied(change));
+
+        Assert.Equal("Only an Admin may grant a freeze exception.", ApprovalPolicy.ExceptionRefusal(change, "carol", Roles.Sre));
+        Assert.Contains("another Admin", ApprovalPolicy.ExceptionRefusal(change, "alice", Roles.Admin));
+        Assert.Null(ApprovalPolicy.ExceptionRefusal(change, "admin", Roles.Admin));
+        change.Approvals.Add(new Approval
+        {
+            Kind = ApprovalKind.FreezeException, Approver = "admin", ApproverRole = Roles.Admin, Decision = ApprovalDecision.Approve,
+            Comment = "on call watching", Revision = change.Revision,
+        });
+
+        Assert.True(ApprovalPolicy.IsSatisfied(change));
+        Assert.Equal(1, ApprovalPolicy.Count(change));
+        Assert.Contains("already granted", ApprovalPolicy.ExceptionRefusal(change, "root", Roles.Admin));
+        // The Admin who granted the exception may still review the change: the two are different approvals.
+        Assert.Null(ApprovalPolicy.Refusal(change, "admin", Roles.Admin, ApprovalDecision.Approve));
+    }
+
+    [Fact]
+    public void FreezeException_GrantedForAnEarlierRevision_DoesNotCount()
+    {
+        var change = NewChange(RiskLevel.Low);
+        change.RunThrough = new FreezeException { WindowIds = [Guid.NewGuid()], WindowNames = ["singles-day"], Reason = "CVE fix" };
+        change.Approvals.Add(new Approval { Kind = ApprovalKind.FreezeException, Approver = "admin", Decision = ApprovalDecision.Approve, Revision = 1 });
+        change.Revision = 2;
+        Give(change, "bob");
+
+        Assert.False(ApprovalPolicy.IsSatisfied(change));
+        Assert.Null(ApprovalPolicy.ExceptionGrant(change));
+    }
+
+    [Fact]
+    public void IsSatisfied_NeedsNoGrant_WhenTheChangeAsksForNoFreezeException()
+    {
+        var change = NewChange(RiskLevel.Low);
+        Give(change, "bob");
+
+        Assert.True(ApprovalPolicy.IsSatisfied(change));
+        Assert.Contains("no freeze window", ApprovalPolicy.ExceptionRefusal(change, "admin", Roles.Admin));
+    }
+
+    [Fact]
     public void IsSatisfied_NeedsAnAdminAmongTheApprovers_ForCriticalRisk()
     {
         var change = NewChange(RiskLevel.Critical);

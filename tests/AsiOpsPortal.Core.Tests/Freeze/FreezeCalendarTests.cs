@@ -40,6 +40,27 @@ public class FreezeCalendarTests
     }
 
     [Fact]
+    public void EvaluateWave_LetsAChangeRunThroughTheWindowsItIsExcusedFrom_ButNoOther()
+    {
+        var singlesDay = Window("singles-day", FreezeType.Deny, new(2026, 11, 10, 0, 0, 0), new(2026, 11, 12, 18, 0, 0));
+        var weekend = Window("weekend", FreezeType.Deny, new(2026, 11, 7, 0, 0, 0), rrule: "FREQ=WEEKLY;BYDAY=SA", minutes: 24 * 60,
+            scope: new FreezeScope { Clusters = ["c2"] });
+        var calendar = FreezeCalendar.Build([singlesDay, weekend], From, Until);
+        ClusterFacts[] wave = [Cluster("c1"), Cluster("c2")];
+        var wednesday = Shanghai(11, 11, 12);
+        var saturday = Shanghai(11, 14, 12);
+
+        Assert.True(calendar.EvaluateWave(wave, wednesday).Frozen);
+        Assert.False(calendar.EvaluateWave(wave, wednesday, excused: [singlesDay.Id]).Frozen);
+        Assert.False(calendar.Evaluate(wave[0], wednesday, excused: [singlesDay.Id]).Frozen);
+        // The excuse names one window: another one still holds the cluster it covers.
+        var held = calendar.EvaluateWave(wave, saturday, excused: [singlesDay.Id]);
+        Assert.Equal(["c2"], held.FrozenClusters.Select(c => c.Cluster));
+        Assert.Equal("weekend", held.FrozenClusters[0].Verdict.WindowName);
+        Assert.True(calendar.EvaluateWave(wave, wednesday, FreezePurpose.Rollout, excused: [weekend.Id]).Frozen);
+    }
+
+    [Fact]
     public void Evaluate_IgnoresClustersOutsideTheScope()
     {
         var scope = new FreezeScope { Environments = ["prod"], Regions = ["cn-hangzhou"], Tiers = [0, 1], Labels = new() { ["team"] = "pay" } };

@@ -15,6 +15,7 @@ public sealed class FreezeWindowTests(RolloutWorld world) : IClassFixture<Rollou
 {
     private readonly HttpClient _alice = world.Portal.ApiClient("alice");
     private readonly HttpClient _bob = world.Portal.ApiClient("bob");
+    private readonly HttpClient _admin = world.Portal.ApiClient("admin");
 
     private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -129,5 +130,68 @@ public sealed class FreezeWindowTests(RolloutWorld world) : IClassFixture<Rollou
 
         var started = done["waves"]![0]!["clusters"]![0]!["startedAt"]!.GetValue<DateTimeOffset>();
         Assert.True(started >= ends, $"the wave started at {started:O}, inside the freeze that ended at {ends:O}");
+    }
+
+    [Fact]
+    public async Task Change_RunsThroughANamedWindow_OnlyOnceAnAdminGrantsIt_AndBothAreAudited()
+    {
+        string[] only = ["test-shanghai-02"];
+        await world.RegisterAsync(only);
+        await _alice.CreateComponentAsync("web-exception", "web-exception", ("1.0", "nginx:1.26"));
+        await _bob.CreatePipelineAsync("exception-path", ChangeApi.Wave("only", only));
+        var now = DateTime.UtcNow;
+        await CreateOkAsync(new
+        {
+            name = "hour-freeze", reason = "Hour freeze", scope = new { clusters = only },
+            start = now.AddMinutes(-5).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture),
+            end = now.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture), timeZone = "UTC",
+        });
+
+        using (var unknown = await _alice.PostAsJsonAsync("/api/v1/changes", Proposal(["no-such-window"], "hotfix")))
+        {
+            var problem = await unknown.ExpectJsonAsync(HttpStatusCode.BadRequest, "asking for an unknown window");
+            Assert.Contains("No freeze window named 'no-such-window'", problem["detail"]!.GetValue<string>());
+        }
+        using (var reasonless = await _alice.PostAsJsonAsync("/api/v1/changes", Proposal(["hour-freeze"], " ")))
+            Assert.Contains("Say why the change must run through the freeze", (await reasonless.ExpectJsonAsync(HttpStatusCode.BadRequest, "asking without a reason"))["detail"]!.GetValue<string>());
+
+        using var proposed = await _alice.PostAsJsonAsync("/api/v1/changes", Proposal(["hour-freeze"], "CVE fix cannot wait"));
+        var id = (await proposed.ExpectJsonAsync(HttpStatusCode.Created, "proposing through the freeze"))["id"]!.GetValue<long>();
+        var approved = await _bob.ApproveOkAsync(id);
+        // The review is in, but without the Admin's grant the change does not start.
+        Assert.Equal("PendingApproval", approved["status"]!.GetValue<string>());
+        Assert.Null(approved["runThrough"]!["grantedBy"]);
+
+        using (var bySre = await _bob.PostAsJsonAsync($"/api/v1/changes/{id}/freeze-exception", new { reason = "looks fine" }))
+            Assert.Equal(HttpStatusCode.Forbidden, bySre.StatusCode);
+        using (var noReason = await _admin.PostAsJsonAsync($"/api/v1/changes/{id}/freeze-exception", new { reason = "" }))
+            Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        using (var granted = await _admin.PostAsJsonAsync($"/api/v1/changes/{id}/freeze-exception", new { reason = "security fix, on call watching" }))
+        {
+            var change = await granted.ExpectJsonAsync(HttpStatusCode.OK, "granting the exception");
+            Assert.Equal("admin", change["runThrough"]!["grantedBy"]!.GetValue<string>());
+        }
+
+        var done = await _bob.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromSeconds(60));
+        Assert.Equal("nginx:1.26", await world.Fleet.DeploymentImageAsync(only[0], "web-exception", "web-exception"));
+        Assert.Equal(["hour-freeze"], done["runThrough"]!["windows"]!.AsArray().Select(w => w!.GetValue<string>()));
+        Assert.Contains(await _bob.AuditAsync("change.proposed"), e => e!["target"]!.GetValue<string>() == $"change/{id}"
+            && e["details"]!.GetValue<string>().Contains("asks to run through freeze window 'hour-freeze': CVE fix cannot wait"));
+        Assert.Contains(await _bob.AuditAsync("change.freeze-exception-granted"), e => e!["actor"]!.GetValue<string>() == "admin"
+            && e["details"]!.GetValue<string>().Contains("security fix, on call watching"));
+
+        // The same release without the exception waits at the window.
+        var held = await _alice.ProposeOkAsync("web into the freeze", "web-exception", "1.0", "exception-path");
+        await _bob.ApproveOkAsync(held);
+        var waiting = await Eventually.UntilAsync(() => _bob.GetChangeAsync(held), c => c["waitingFor"] is not null, "the other change to wait",
+            TimeSpan.FromSeconds(30));
+        Assert.Contains("window 'hour-freeze'", waiting["waitingFor"]!.GetValue<string>());
+        await _bob.ActAsync(held, "abort");
+
+        object Proposal(string[] windows, string reason) => new
+        {
+            title = "web through the freeze", reason = "urgent", rollbackPlan = "roll back", component = "web-exception", version = "1.0",
+            pipeline = "exception-path", runThrough = new { windows, reason },
+        };
     }
 }

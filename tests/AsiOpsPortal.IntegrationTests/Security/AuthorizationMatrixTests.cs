@@ -46,6 +46,7 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("GET", "/api/v1/changes/{id:long}", "/api/v1/changes/999999", Roles.Viewer),
         new("PUT", "/api/v1/changes/{id:long}", "/api/v1/changes/999999", Roles.Developer, new { title = "" }),
         new("POST", "/api/v1/changes/{id:long}/approvals", "/api/v1/changes/999999/approvals", Roles.Sre, new { decision = "approve" }),
+        new("POST", "/api/v1/changes/{id:long}/freeze-exception", "/api/v1/changes/999999/freeze-exception", Roles.Admin, new { reason = "matrix" }),
         new("POST", "/api/v1/changes/{id:long}/pause", "/api/v1/changes/999999/pause", Roles.Sre, new { }),
         new("POST", "/api/v1/changes/{id:long}/resume", "/api/v1/changes/999999/resume", Roles.Sre, new { }),
         new("POST", "/api/v1/changes/{id:long}/abort", "/api/v1/changes/999999/abort", Roles.Sre, new { }),

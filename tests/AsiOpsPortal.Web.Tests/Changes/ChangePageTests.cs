@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Catalog;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
@@ -114,6 +115,36 @@ public sealed class ChangePageTests : IAsyncLifetime
 
         frozen.WaitForAssertion(() => Assert.Contains("not part of this change: test-hz-03", frozen.Find("[data-testid=registered-since]").TextContent), Timeout);
         Assert.Empty(frozen.FindAll("[data-testid=replanned]"));
+    }
+
+    [Fact]
+    public async Task ChangePage_LetsAnAdminGrantTheFreezeException_WhichStartsTheApprovedChange()
+    {
+        // Wall-clock times, as windows are written.
+        var now = DateTime.SpecifyKind(DateTime.UtcNow, DateTimeKind.Unspecified);
+        await using (var db = _portal.Db.CreateContext())
+        {
+            db.FreezeWindows.Add(new FreezeWindow { Name = "singles-day", Reason = "Singles' Day", Start = now.AddHours(-1), End = now.AddHours(2), TimeZone = "UTC" });
+            await db.SaveChangesAsync();
+        }
+        await Changes.EditAsync(_changeId, new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "standard",
+            RunThrough: new RunThroughRequest(["singles-day"], "CVE under attack")), "alice", Roles.Developer);
+        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+
+        var bobsView = RenderPage();
+        Assert.Contains("Asks to run through 'singles-day': CVE under attack", bobsView.Find("[data-testid=freeze-exception]").TextContent);
+        Assert.Contains("cannot start before an Admin", bobsView.Find("[data-testid=exception-pending]").TextContent);
+        Assert.Empty(bobsView.FindAll("[data-testid=grant-exception]"));
+        Assert.Contains("Pending approval", bobsView.Find("[data-testid=change-status]").TextContent);
+
+        _portal.SignIn("admin", Roles.Admin);
+        var cut = RenderPage();
+        cut.Fill("textarea[data-testid=grant-reason], [data-testid=grant-reason] textarea", "on call watching");
+        cut.Click("[data-testid=grant-exception]");
+
+        cut.WaitForAssertion(() => Assert.Contains("Granted by admin: on call watching", cut.Find("[data-testid=exception-granted]").TextContent), Timeout);
+        Assert.Contains("Running", cut.Find("[data-testid=change-status]").TextContent);
+        Assert.Contains(_portal.Jobs.Jobs, j => j.Type == typeof(RolloutJob));
     }
 
     [Fact]

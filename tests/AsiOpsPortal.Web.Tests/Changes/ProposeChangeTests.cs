@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Tests.Support;
@@ -164,6 +165,32 @@ public sealed class ProposeChangeTests : IAsyncLifetime
         Assert.Equal("too late", TitleOf(cut));
         Assert.Empty(cut.FindAll("[data-testid=edit-warning]"));
         Assert.Equal("flags off", Assert.Single(await _portal.QueryAsync(db => db.Changes)).Title);
+    }
+
+    [Fact]
+    public async Task ProposeChange_KeepsTheFreezeExceptionAskedFor_WhenAnEditIsSaved()
+    {
+        var now = DateTime.SpecifyKind(DateTime.UtcNow, DateTimeKind.Unspecified);
+        await using (var db = _portal.Db.CreateContext())
+        {
+            db.FreezeWindows.Add(new FreezeWindow { Name = "singles-day", Reason = "Singles' Day", Start = now.AddHours(-1), End = now.AddHours(2), TimeZone = "UTC" });
+            await db.SaveChangesAsync();
+        }
+        var id = (await Changes.ProposeAsync(new ChangeProposal("flags off", "kill switch", "apply the old flags", null, null, "only-test", FlagsV1, "flags",
+            RunThrough: new RunThroughRequest(["singles-day"], "kill switch cannot wait")), "alice")).Id;
+
+        var cut = RenderEdit(id);
+        Assert.Equal("singles-day", cut.Find("input[data-testid=run-through], [data-testid=run-through] input").GetAttribute("value"));
+        Assert.Equal("kill switch cannot wait", cut.Find("textarea[data-testid=run-through-reason], [data-testid=run-through-reason] textarea").TextContent);
+        cut.Fill("textarea[data-testid=run-through-reason], [data-testid=run-through-reason] textarea", "the kill switch is the fix");
+        cut.Click("[data-testid=save]");
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=confirm-save]")), Timeout);
+        cut.Click("[data-testid=confirm-save]");
+
+        cut.WaitForAssertion(() => Assert.EndsWith($"/changes/{id}", _portal.Navigation.Uri), Timeout);
+        var change = Assert.Single(await _portal.QueryAsync(db => db.Changes));
+        Assert.Equal((2, "the kill switch is the fix"), (change.Revision, change.RunThrough.Reason));
+        Assert.Equal(["singles-day"], change.RunThrough.WindowNames);
     }
 
     [Fact]
