@@ -374,6 +374,9 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<DateTimeOffset?>("ParkedUntil")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Guid?>("PipelineId")
                         .HasColumnType("uuid");
 

@@ -54,6 +54,11 @@ public class Change
     /// itself when the window closes; null when nothing holds it.
     /// </summary>
     public string? WaitingFor { get; set; }
+    /// <summary>
+    /// While a long freeze holds the rollout: no worker drives it until then, when a scheduled job looks again. The watchdog
+    /// leaves it alone meanwhile; an operator's action or a deleted window clears it.
+    /// </summary>
+    public DateTimeOffset? ParkedUntil { get; set; }
     /// <summary>True while the rollback phase runs; Status stays Running until it ends as RolledBack or Failed.</summary>
     public bool RollingBack { get; set; }
 

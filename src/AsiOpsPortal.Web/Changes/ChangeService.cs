@@ -287,6 +287,7 @@ public sealed class ChangeService(
         }
         // Whatever the rollout waited on, the runner looks again when (and if) it runs on.
         change.WaitingFor = null;
+        change.ParkedUntil = null;
         change.UpdatedAt = now;
         await SaveRacingAsync(db, ct);
         await tx.CommitAsync(ct);

@@ -15,4 +15,6 @@ public sealed class RolloutJob(RolloutRunner runner)
 public sealed class RolloutScheduler(IBackgroundJobClient jobs)
 {
     public void Start(long changeId) => jobs.Enqueue<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None));
+
+    public void StartAt(long changeId, DateTimeOffset at) => jobs.Schedule<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None), at);
 }

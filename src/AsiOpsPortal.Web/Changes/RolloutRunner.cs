@@ -47,26 +47,34 @@ public sealed class RolloutRunner(
 
     private readonly PortalOptions _options = options.Value;
 
+    /// <summary>However far a freeze's end lies, a parked rollout looks again at least this often.</summary>
+    private static readonly TimeSpan LongestPark = TimeSpan.FromMinutes(5);
+
     public async Task RunAsync(long changeId, CancellationToken ct)
     {
         var lockConnection = new NpgsqlConnection(configuration.PortalConnectionString());
-        var handOver = false;
+        DateTimeOffset? goOnAt = null;
         try
         {
             await lockConnection.OpenAsync(ct);
             if (!await TryLockAsync(lockConnection, changeId, ct)) return; // a live runner drives it already
-            handOver = await DriveAsync(changeId, ct);
+            goOnAt = await DriveAsync(changeId, ct);
         }
         finally
         {
             // Closing the connection releases the lock; only then may the next job take it.
             await lockConnection.DisposeAsync();
         }
-        if (handOver) scheduler.Start(changeId);
+        if (goOnAt is not { } at) return;
+        if (at <= time.GetUtcNow()) scheduler.Start(changeId);
+        else scheduler.StartAt(changeId, at);
     }
 
-    /// <summary>Ticks until the rollout stops running; true when the job's slice ran out first and a fresh job should go on.</summary>
-    private async Task<bool> DriveAsync(long changeId, CancellationToken ct)
+    /// <summary>
+    /// Ticks until the rollout stops running (null), the job's slice runs out (now: a fresh job goes on at once), or a long
+    /// freeze holds it with nothing in flight (when the freeze lets go: the change is parked till then).
+    /// </summary>
+    private async Task<DateTimeOffset?> DriveAsync(long changeId, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = new Run(changeId, stop.Token);
@@ -76,12 +84,15 @@ public sealed class RolloutRunner(
             while (!ct.IsCancellationRequested)
             {
                 var next = await StepOnceAsync(run, ct);
-                if (next is null) return false;
+                if (next is null) return null;
+                var now = time.GetUtcNow();
+                if (run.HeldUntil is { } held && held - now >= _options.RolloutParkAfter && run.InFlight.Count == 0)
+                    return await ParkAsync(changeId, Min(held, now + LongestPark), ct);
                 // Hangfire jobs stay short: past its slice, this one lets go and a fresh job carries on.
-                if (time.GetUtcNow() >= sliceEnds) return true;
+                if (now >= sliceEnds) return now;
                 if (await run.WaitAsync(next.Value, time, ct)) await notifier.PublishChangeAsync(changeId, ct);
             }
-            return false;
+            return null;
         }
         finally
         {
@@ -104,6 +115,8 @@ public sealed class RolloutRunner(
         public ConcurrentDictionary<Guid, ClusterTarget> Targets { get; } = new();
         public IReadOnlyList<ManifestObject>? Forward { get; set; }
         public Dictionary<long, Task<bool>> InFlight { get; } = [];
+        /// <summary>Set while a freeze holds the rollout and nothing else is due: when the freeze lets go, as far as known.</summary>
+        public DateTimeOffset? HeldUntil { get; set; }
 
         /// <summary>Waits <paramref name="delay"/>, or less when a step's work ends first; true when some step finished.</summary>
         public async Task<bool> WaitAsync(TimeSpan delay, TimeProvider time, CancellationToken ct)
@@ -152,6 +165,8 @@ public sealed class RolloutRunner(
             var frozen = await FrozenAsync(change, phase, waves, steps, now, ct);
             tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps) with { Frozen = frozen }, now);
             if (phase == RolloutPhase.Forward && await GatesRefuseAsync(change, tick, ct) is { } refusal) tick = RolloutTick.Pausing(refusal);
+            // A freeze whose end is not known (outside every allow window, none opening soon) is looked at again in a while.
+            run.HeldUntil = tick is { WaitingFor: not null, ChangesState: false, Work.Count: 0 } ? tick.WakeAt ?? DateTimeOffset.MaxValue : null;
             if (tick.WaitingFor != change.WaitingFor && !await RecordWaitingAsync(db, change, tick.WaitingFor, now, ct)) return TimeSpan.Zero;
             if (tick.ChangesState)
             {
@@ -204,6 +219,20 @@ public sealed class RolloutRunner(
             findNextOpen: false, change.RunThrough.WindowIds, ct);
         // The holding window's end is when to look again; the engine only uses it to wake up.
         return verdict.FrozenClusters.ToDictionary(c => c.Cluster, c => new FrozenCluster(c.Verdict.Describe(), c.Verdict.Until));
+    }
+
+    /// <summary>
+    /// Lets the worker go while a freeze holds the rollout: the watchdog leaves the change alone until <paramref name="until"/>,
+    /// when a scheduled job looks again. Null (nothing to schedule) when the change stopped running meanwhile.
+    /// </summary>
+    private async Task<DateTimeOffset?> ParkAsync(long changeId, DateTimeOffset until, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var parked = await db.Changes.Where(c => c.Id == changeId && c.Status == ChangeStatus.Running)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, until), ct);
+        if (parked == 0) return null;
+        log.LogInformation("Rollout of change {ChangeId} waits on a freeze; no worker holds it until {Until:O}", changeId, until);
+        return until;
     }
 
     /// <summary>Records that the rollout started or stopped waiting on a freeze; false when someone else wrote the change first.</summary>
@@ -509,6 +538,8 @@ public sealed class RolloutRunner(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => Clamp(a, TimeSpan.Zero, b);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
 }

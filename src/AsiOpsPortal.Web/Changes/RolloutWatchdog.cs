@@ -9,6 +9,7 @@ namespace AsiOpsPortal.Web.Changes;
 /// <summary>
 /// Restarts running rollouts that no live worker drives: a worker holds the change's advisory lock for as long as it
 /// runs it, and PostgreSQL drops the lock with the worker's connection, so "running but unlocked" means nobody is on it.
+/// A rollout parked by a long freeze is left to its scheduled job, unless that job is late.
 /// </summary>
 public sealed class RolloutWatchdog(
     IDbContextFactory<PortalDbContext> dbFactory,
@@ -40,12 +41,14 @@ public sealed class RolloutWatchdog(
     public async Task KickOrphansAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var running = await db.Changes.Where(c => c.Status == ChangeStatus.Running).Select(c => c.Id).ToListAsync(ct);
+        var now = time.GetUtcNow();
+        var late = now - Grace;
+        var running = await db.Changes.Where(c => c.Status == ChangeStatus.Running && (c.ParkedUntil == null || c.ParkedUntil < late))
+            .Select(c => c.Id).ToListAsync(ct);
         if (running.Count == 0) return;
         var driven = await db.Database.SqlQuery<long>(
             $"SELECT objid::bigint AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND classid = {RolloutRunner.LockSpace} AND objsubid = 2 AND granted")
             .ToListAsync(ct);
-        var now = time.GetUtcNow();
         foreach (var id in running.Except(driven))
         {
             if (_kicked.TryGetValue(id, out var at) && now - at < Grace) continue;

@@ -69,6 +69,8 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
         db.FreezeWindows.Remove(window);
         await audit.AppendAsync(db, actor, AuditActions.FreezeWindowDeleted, Target(window), Summary(window), ct: ct);
         await db.SaveChangesAsync(ct);
+        // Rollouts parked on a freeze look again now (the watchdog restarts them) rather than when it would have ended.
+        await db.Changes.Where(c => c.ParkedUntil != null).ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
         await tx.CommitAsync(ct);
         _cached = null;
         await notifier.PublishFreezeChangedAsync(ct);

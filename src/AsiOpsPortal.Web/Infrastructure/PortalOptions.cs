@@ -36,6 +36,12 @@ public sealed class PortalOptions
     /// <summary>How long one rollout job runs before handing over to a fresh job (keeps jobs well inside Hangfire's invisibility timeout).</summary>
     [Range(typeof(TimeSpan), "00:00:05", "00:04:00")] public TimeSpan RolloutJobSlice { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A rollout that a freeze holds at least this long, with no cluster work in flight, lets its worker go and is woken by a
+    /// scheduled job when the freeze lets go: a week-long freeze must not hold a Hangfire worker for a week.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")] public TimeSpan RolloutParkAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often a worker looks for running rollouts that no live worker drives (after a crash) and restarts them.</summary>
     [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")] public TimeSpan RolloutWatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
 

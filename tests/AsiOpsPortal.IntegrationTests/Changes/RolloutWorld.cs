@@ -9,6 +9,8 @@ public sealed class RolloutWorld() : PortalWithFleet("integrationrolloutworld", 
 {
     ["Portal:RolloutPollInterval"] = "00:00:00.100",
     ["Portal:RolloutWatchdogInterval"] = "00:00:00.500",
+    // Freezes in these tests last seconds, not days: park rollouts held longer than this, as a week-long freeze would be.
+    ["Portal:RolloutParkAfter"] = "00:00:02",
 })
 {
     /// <summary>

@@ -4,6 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AsiOpsPortal.IntegrationTests.Changes;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
+using AsiOpsPortal.Web.Changes;
+using Microsoft.EntityFrameworkCore;
 
 namespace AsiOpsPortal.IntegrationTests.Freeze;
 
@@ -91,6 +93,9 @@ public sealed class FreezeWindowTests(RolloutWorld world) : IClassFixture<Rollou
         Assert.Contains("Wave 'second' does not start", waiting["waitingFor"]!.GetValue<string>());
         Assert.Contains("Integration freeze; window 'short-freeze'", waiting["waitingFor"]!.GetValue<string>());
         Assert.Equal("Pending", waiting["waves"]![1]!["status"]!.GetValue<string>());
+        // Held for seconds more, the rollout lets its worker go: no runner holds the change's lock while it waits.
+        await Eventually.UntilAsync(() => DrivenAsync(id), driven => !driven, "the waiting rollout to let its worker go", TimeSpan.FromSeconds(10));
+        Assert.Equal("Running", (await _bob.GetChangeAsync(id))["status"]!.GetValue<string>());
         using (var status = await _alice.GetAsync($"/api/v1/freeze-windows/status?cluster={second[0]}"))
         {
             var frozen = await status.ExpectJsonAsync(HttpStatusCode.OK, "reading the cluster's freeze status");
@@ -105,6 +110,16 @@ public sealed class FreezeWindowTests(RolloutWorld world) : IClassFixture<Rollou
         Assert.True(secondStarted >= ends, $"the second wave started at {secondStarted:O}, inside the freeze that ended at {ends:O}");
         Assert.Equal("nginx:1.26", await world.Fleet.DeploymentImageAsync(second[0], "web-freeze", "web-freeze"));
         Assert.Contains(await _bob.AuditAsync("change.waiting"), e => e!["target"]!.GetValue<string>() == $"change/{id}");
+    }
+
+    /// <summary>Whether a runner holds the change's advisory lock now (the lock every live runner of a change holds).</summary>
+    private async Task<bool> DrivenAsync(long changeId)
+    {
+        await using var db = world.Portal.Db.CreateContext();
+        var locks = await db.Database.SqlQuery<long>(
+            $"SELECT objid::bigint AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND classid = {RolloutRunner.LockSpace} AND objsubid = 2 AND granted")
+            .ToListAsync();
+        return locks.Contains(changeId);
     }
 
     [Fact]
