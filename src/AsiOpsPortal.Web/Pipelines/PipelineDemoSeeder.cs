@@ -23,7 +23,7 @@ public sealed class PipelineDemoSeeder(PipelineService pipelines, ILogger<Pipeli
             return;
         }
         var document = Standard(fleet);
-        var problems = PipelineService.Problems(document, fleet);
+        var problems = PipelineService.Problems(document, fleet, []);
         if (problems.Count > 0)
         {
             log.LogWarning("Demo pipeline '{Pipeline}' not seeded: {Problems}", Name, string.Join(" ", problems));
