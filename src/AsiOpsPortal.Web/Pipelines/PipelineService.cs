@@ -22,7 +22,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var pipelines = await db.Pipelines.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
         return pipelines.Select(p => new PipelineSummary(p.Name, p.Description, p.Scope, p.Waves.Select(w => w.Name).ToList(),
-            p.Waves.Sum(w => w.Clusters.Count), p.UpdatedBy, p.UpdatedAt)).ToList();
+            p.Waves.Sum(w => w.Clusters.Count), p.UpdatedBy, p.UpdatedAt, p.Then?.SchedulerPolicy)).ToList();
     }
 
     public async Task<PipelineView?> GetAsync(string name, CancellationToken ct = default)
