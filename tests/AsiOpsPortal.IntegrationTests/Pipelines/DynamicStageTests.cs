@@ -20,7 +20,7 @@ public sealed class DynamicStageTests(RolloutWorld world) : IClassFixture<Rollou
         const string latecomer = "staging-hangzhou-02";
         await world.RegisterAsync(before);
         await _alice.CreateComponentAsync("web-staged", "web-staged", ("1.0", "nginx:1.26"));
-        await CreatePolicyAsync();
+        await CreatePolicyAsync(Policy);
         using (var created = await _bob.PostAsJsonAsync("/api/v1/pipelines", Pipeline("canary-then-policy", Policy)))
         {
             var pipeline = await created.ExpectJsonAsync(HttpStatusCode.Created, "creating the pipeline");
@@ -66,6 +66,20 @@ public sealed class DynamicStageTests(RolloutWorld world) : IClassFixture<Rollou
         Assert.Contains("No scheduler policy named 'no-such-policy'", problem["detail"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task DeletingAPolicy_IsRefused_WhileAPipelineEndsWithIt()
+    {
+        await world.RegisterAsync("test-hangzhou-01");
+        await CreatePolicyAsync("kept-by-pipeline");
+        using (var created = await _bob.PostAsJsonAsync("/api/v1/pipelines", Pipeline("canary-then-kept", "kept-by-pipeline")))
+            await created.ExpectJsonAsync(HttpStatusCode.Created, "creating the pipeline");
+
+        using var refused = await _bob.DeleteAsync("/api/v1/scheduler/policies/kept-by-pipeline");
+
+        var problem = await refused.ExpectJsonAsync(HttpStatusCode.Conflict, "deleting a policy a pipeline ends with");
+        Assert.Contains("pipeline 'canary-then-kept'", problem["detail"]!.GetValue<string>());
+    }
+
     private static object Pipeline(string name, string policy) => new
     {
         name,
@@ -74,11 +88,11 @@ public sealed class DynamicStageTests(RolloutWorld world) : IClassFixture<Rollou
         then = new { schedulerPolicy = policy },
     };
 
-    private async Task CreatePolicyAsync()
+    private async Task CreatePolicyAsync(string name)
     {
         using var created = await _bob.PostAsJsonAsync("/api/v1/scheduler/policies", new
         {
-            name = Policy,
+            name,
             description = "Test, then staging, least critical first.",
             filters = new { environments = new[] { "test", "staging" }, excludeStale = false, excludeUnreachable = false },
             weights = new Dictionary<string, int> { ["tier"] = 3, ["size"] = 1 },
