@@ -50,7 +50,6 @@ public sealed class PipelineDemoSeeder(PipelineService pipelines, ILogger<Pipeli
 
     public static PipelineDocument Standard(IReadOnlyList<ClusterFacts> fleet)
     {
-        List<string> Names(Func<ClusterFacts, bool> where) => fleet.Where(where).Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
         var prodCanary = ProdCanary(fleet);
         var waves = new List<WaveSpec>
         {
@@ -66,7 +65,7 @@ public sealed class PipelineDemoSeeder(PipelineService pipelines, ILogger<Pipeli
             MaxConcurrency = 2,
             MinSuccessSeconds = 60,
         });
-        waves.Add(new() { Name = "prod-tier0", Clusters = Names(c => c.Environment == "prod" && c.Tier == 0), MinSuccessSeconds = 120 });
+        waves.Add(new() { Name = "prod-tier0", Clusters = Names(fleet, c => c.Environment == "prod" && c.Tier == 0), MinSuccessSeconds = 120 });
         return new PipelineDocument(Name, "Test clusters first, then staging, one small prod cluster, the rest of prod, and the most critical (tier 0) last.",
             "environment in (test,staging,prod)", waves);
     }
@@ -84,14 +83,17 @@ public sealed class PipelineDemoSeeder(PipelineService pipelines, ILogger<Pipeli
     private static WaveSpec TestCanary(IReadOnlyList<ClusterFacts> fleet) => new()
     {
         Name = "canary",
-        Clusters = fleet.Where(c => c.Environment == "test").Select(c => c.Name).Order(StringComparer.Ordinal).ToList(),
+        Clusters = Names(fleet, c => c.Environment == "test"),
         MaxConcurrency = 3,
         MinSuccessSeconds = 30,
         Canary = true,
     };
 
     private static WaveSpec? ProdCanary(IReadOnlyList<ClusterFacts> fleet) =>
-        fleet.Where(c => c.Environment == "prod" && c.Tier == 1).Select(c => c.Name).Order(StringComparer.Ordinal).FirstOrDefault() is { } name
+        Names(fleet, c => c.Environment == "prod" && c.Tier == 1).FirstOrDefault() is { } name
             ? new WaveSpec { Name = "prod-canary", Clusters = [name], MinSuccessSeconds = 60, Canary = true }
             : null;
+
+    private static List<string> Names(IReadOnlyList<ClusterFacts> fleet, Func<ClusterFacts, bool> where) =>
+        fleet.Where(where).Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
 }
