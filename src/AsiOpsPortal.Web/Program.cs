@@ -34,8 +34,8 @@ var app = builder.Build();
 
 if (!await app.PrepareDatabaseAsync()) return;
 await app.SeedDemoAsync();
-await app.SeedDemoPipelinesAsync();
 await app.SeedDemoSchedulerAsync();
+await app.SeedDemoPipelinesAsync();
 
 app.UsePortalPipeline();
 app.MapAccountEndpoints();

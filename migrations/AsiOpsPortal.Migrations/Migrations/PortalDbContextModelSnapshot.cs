@@ -797,6 +797,9 @@ namespace AsiOpsPortal.Migrations.Migrations
                     b.Property<string>("Scope")
                         .HasColumnType("text");
 
+                    b.Property<string>("Then")
+                        .HasColumnType("jsonb");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 

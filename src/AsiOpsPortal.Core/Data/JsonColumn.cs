@@ -10,8 +10,11 @@ public static class JsonColumn
     /// <summary>The JSON a jsonb column holds for <paramref name="value"/>, for writers that bypass EF (bulk COPY).</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null);
 
-    /// <summary>Stores a small value object as jsonb, compared by its JSON so in-place edits are noticed.</summary>
-    public static PropertyBuilder<T> HasJsonConversion<T>(this PropertyBuilder<T> property) where T : class, new()
+    /// <summary>
+    /// Stores a small value object as jsonb, compared by its JSON so in-place edits are noticed. A nullable property gets a
+    /// nullable column: EF never hands null to the conversion, so null stays SQL NULL.
+    /// </summary>
+    public static PropertyBuilder<T> HasJsonConversion<T>(this PropertyBuilder<T> property) where T : class?, new()
     {
         property.HasConversion(
                 value => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null),

@@ -105,6 +105,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
             e.HasIndex(p => p.Name).IsUnique();
             e.Property(p => p.Name).HasMaxLength(63);
             e.Property(p => p.Waves).HasJsonConversion();
+            e.Property(p => p.Then).HasJsonConversion();
             e.Property(p => p.ConcurrencyToken).IsRowVersion();
         });
 

@@ -9,6 +9,8 @@ public class Pipeline
     /// <summary>Cluster selector for the clusters this pipeline is meant to cover; those in no wave are flagged.</summary>
     public string? Scope { get; set; }
     public List<WaveSpec> Waves { get; set; } = [];
+    /// <summary>After the static waves, the rest of the fleet by a scheduler policy; null when the waves are all there is.</summary>
+    public DynamicStage? Then { get; set; }
     public string UpdatedBy { get; set; } = "";
     public DateTimeOffset UpdatedAt { get; set; }
     /// <summary>PostgreSQL xmin: two editors saving at once cannot both win.</summary>
@@ -30,4 +32,15 @@ public sealed class WaveSpec
     public string MaxFailures { get; set; } = "0";
     /// <summary>A canary wave tolerates no failure, whatever MaxFailures says.</summary>
     public bool Canary { get; set; }
+}
+
+/// <summary>
+/// The end of a pipeline that is planned, not written: the clusters no static wave holds, in the waves the named scheduler
+/// policy gives them when a change is planned.
+/// </summary>
+public sealed record DynamicStage
+{
+    public string SchedulerPolicy { get; init; } = "";
+    /// <summary>Put before each of the policy's wave names; "policy NAME" when not given.</summary>
+    public string? NamePrefix { get; init; }
 }

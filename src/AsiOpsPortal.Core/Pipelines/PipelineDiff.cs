@@ -5,9 +5,13 @@ public static class PipelineDiff
 {
     public const string Unchanged = "no changes";
 
-    /// <summary>e.g. <c>scope 'environment=prod'; waves: canary (2 clusters, canary), prod (selector 'environment=prod')</c>.</summary>
+    /// <summary>e.g. <c>scope 'environment=prod'; waves: canary (2 clusters, canary), prod (selector 'environment=prod'); then policy 'balanced'</c>.</summary>
     public static string Summarize(PipelineDocument pipeline) =>
-        $"scope {Quote(pipeline.Scope)}; waves: {string.Join(", ", pipeline.Waves.Select(w => $"{w.Name} ({Summarize(w)})"))}";
+        $"scope {Quote(pipeline.Scope)}; waves: {string.Join(", ", pipeline.Waves.Select(w => $"{w.Name} ({Summarize(w)})"))}"
+        + (pipeline.Then is null ? "" : $"; then {Describe(pipeline.Then)}");
+
+    private static string Describe(DynamicStage? stage) => stage is null ? "none"
+        : $"policy '{stage.SchedulerPolicy}'" + (stage.NamePrefix is null ? "" : $" (waves named '{stage.NamePrefix} · …')");
 
     private static string Summarize(WaveSpec wave)
     {
@@ -60,6 +64,7 @@ public static class PipelineDiff
                 if (!EqualityComparer<T>.Default.Equals(from, to)) waveChanges.Add($"{what} {Format(from)} → {Format(to)}");
             }
         }
+        if (before.Then != after.Then) changes.Add($"then {Describe(before.Then)} → {Describe(after.Then)}");
         return changes.Count == 0 ? Unchanged : string.Join("; ", changes);
     }
 

@@ -6,10 +6,10 @@ using YamlDotNet.Core.Events;
 namespace AsiOpsPortal.Core.Pipelines;
 
 /// <summary>A pipeline as people write it: what YAML and JSON import give and what export writes.</summary>
-public sealed record PipelineDocument(string Name, string Description, string? Scope, List<WaveSpec> Waves)
+public sealed record PipelineDocument(string Name, string Description, string? Scope, List<WaveSpec> Waves, DynamicStage? Then = null)
 {
     public static PipelineDocument Of(Pipeline pipeline) =>
-        new(pipeline.Name, pipeline.Description, pipeline.Scope, pipeline.Waves.Select(Copy).ToList());
+        new(pipeline.Name, pipeline.Description, pipeline.Scope, pipeline.Waves.Select(Copy).ToList(), pipeline.Then);
 
     public static WaveSpec Copy(WaveSpec wave) => new()
     {
@@ -31,7 +31,9 @@ public sealed record PipelineDocument(string Name, string Description, string? S
 /// </summary>
 public static partial class PipelineYaml
 {
-    public static readonly IReadOnlyList<string> PipelineKeys = ["name", "description", "scope", "waves"];
+    public static readonly IReadOnlyList<string> PipelineKeys = ["name", "description", "scope", "waves", "then"];
+
+    public static readonly IReadOnlyList<string> StageKeys = ["schedulerPolicy", "namePrefix"];
 
     public static readonly IReadOnlyList<string> WaveKeys =
         ["name", "clusters", "selector", "maxConcurrency", "minSuccessSeconds", "progressDeadlineSeconds", "maxFailures", "canary"];
@@ -74,6 +76,14 @@ public static partial class PipelineYaml
             emitter.Emit(new MappingEnd());
         }
         emitter.Emit(new SequenceEnd());
+        if (pipeline.Then is { } stage)
+        {
+            Key(emitter, "then");
+            emitter.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, isImplicit: true, MappingStyle.Block));
+            Key(emitter, "schedulerPolicy"); Text(emitter, stage.SchedulerPolicy);
+            if (stage.NamePrefix is not null) { Key(emitter, "namePrefix"); Text(emitter, stage.NamePrefix); }
+            emitter.Emit(new MappingEnd());
+        }
         emitter.Emit(new MappingEnd());
         emitter.Emit(new DocumentEnd(isImplicit: true));
         emitter.Emit(new StreamEnd());
@@ -233,6 +243,7 @@ public static partial class PipelineYaml
             var description = "";
             string? scope = null;
             var waves = new List<WaveSpec>();
+            DynamicStage? then = null;
             if (root is not MappingNode mapping)
             {
                 problems.Add($"{At(root.Start)}: expected a mapping with name, description, scope and waves.");
@@ -246,10 +257,11 @@ public static partial class PipelineYaml
                     case "description": description = Text(key, value) ?? ""; break;
                     case "scope": scope = Text(key, value); break;
                     case "waves": waves = Waves(key, value); break;
+                    case "then": then = Stage(key, value); break;
                     default: Unknown(key, PipelineKeys, "a pipeline"); break;
                 }
             }
-            return new PipelineDocument(name, description, scope, waves);
+            return new PipelineDocument(name, description, scope, waves, then);
         }
 
         private List<WaveSpec> Waves(ScalarNode key, Node value)
@@ -267,6 +279,30 @@ public static partial class PipelineYaml
                 else problems.Add($"{At(item.Start)}: each wave must be a mapping with {string.Join(", ", WaveKeys)}.");
             }
             return waves;
+        }
+
+        /// <summary>The dynamic stage, or null when 'then' is empty; a stage without a policy name is a problem, not an empty stage.</summary>
+        private DynamicStage? Stage(ScalarNode key, Node value)
+        {
+            if (value is ScalarNode { IsNull: true }) return null;
+            if (value is not MappingNode mapping)
+            {
+                problems.Add($"{At(value.Start)}: '{key.Value}' must be a mapping such as {{schedulerPolicy: balanced}}.");
+                return null;
+            }
+            string? policy = null, prefix = null;
+            foreach (var (stageKey, stageValue) in mapping.Entries)
+            {
+                switch (stageKey.Value)
+                {
+                    case "schedulerPolicy": policy = Text(stageKey, stageValue); break;
+                    case "namePrefix": prefix = Text(stageKey, stageValue); break;
+                    default: Unknown(stageKey, StageKeys, $"'{key.Value}'"); break;
+                }
+            }
+            if (string.IsNullOrWhiteSpace(policy))
+                problems.Add($"{At(mapping.Start)}: '{key.Value}' must name a scheduler policy: schedulerPolicy: NAME.");
+            return new DynamicStage { SchedulerPolicy = policy ?? "", NamePrefix = prefix };
         }
 
         private WaveSpec Wave(MappingNode mapping)

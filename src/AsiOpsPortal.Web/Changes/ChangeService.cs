@@ -499,10 +499,10 @@ public sealed class ChangeService(
 
     private static async Task PlanAlongAsync(PortalDbContext db, Change change, Pipeline pipeline, CancellationToken ct)
     {
-        var fleet = await PipelineService.LoadFleetAsync(db, ct);
         try
         {
-            change.Plan = PipelineRules.Plan(pipeline, fleet);
+            // Static waves first, then the pipeline's dynamic stage (if any) over the clusters they leave.
+            change.Plan = await PipelineService.PlanAsync(db, pipeline, DateTimeOffset.UtcNow, ct);
         }
         catch (PipelineException e)
         {

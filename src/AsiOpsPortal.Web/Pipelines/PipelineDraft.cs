@@ -19,6 +19,8 @@ public sealed class PipelineDraft
     public string Description { get; set; } = "";
     public string? Scope { get; set; }
     public List<DraftWave> Waves { get; } = [];
+    /// <summary>The scheduler policy that plans the clusters no wave holds; null: the waves are the whole pipeline.</summary>
+    public DynamicStage? Then { get; set; }
 
     public sealed class DraftWave(WaveSpec spec)
     {
@@ -31,12 +33,16 @@ public sealed class PipelineDraft
 
     public static PipelineDraft From(PipelineDocument document)
     {
-        var draft = new PipelineDraft { Name = document.Name, Description = document.Description, Scope = document.Scope };
+        var draft = new PipelineDraft { Name = document.Name, Description = document.Description, Scope = document.Scope, Then = document.Then };
         draft.Waves.AddRange(document.Waves.Select(w => new DraftWave(PipelineDocument.Copy(w))));
         return draft;
     }
 
-    public PipelineDocument ToDocument() => new(Name, Description, Scope, Waves.Select(w => PipelineDocument.Copy(w.Spec)).ToList());
+    public PipelineDocument ToDocument() => new(Name, Description, Scope, Waves.Select(w => PipelineDocument.Copy(w.Spec)).ToList(), Then);
+
+    /// <summary>Chooses the policy for the rest of the fleet (empty: none), keeping a wave name prefix already written.</summary>
+    public void ThenBy(string? policy) =>
+        Then = string.IsNullOrWhiteSpace(policy) ? null : (Then ?? new DynamicStage()) with { SchedulerPolicy = policy };
 
     public DraftWave? Wave(string key) => Waves.FirstOrDefault(w => w.Key == key);
 

@@ -11,7 +11,10 @@ public static class PipelineExtensions
         builder.Services.AddSingleton<PipelineDemoSeeder>();
     }
 
-    /// <summary>Demo mode: the "standard" pipeline over the demo fleet. Runs after <c>SeedDemoAsync</c>, which registers that fleet.</summary>
+    /// <summary>
+    /// Demo mode: the demo pipelines over the demo fleet. Runs after <c>SeedDemoAsync</c>, which registers that fleet, and
+    /// <c>SeedDemoSchedulerAsync</c>, whose policy a demo pipeline ends with.
+    /// </summary>
     public static async Task SeedDemoPipelinesAsync(this WebApplication app)
     {
         if (!app.Services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled) return;

@@ -1,8 +1,11 @@
 using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -19,7 +22,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var pipelines = await db.Pipelines.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
         return pipelines.Select(p => new PipelineSummary(p.Name, p.Description, p.Scope, p.Waves.Select(w => w.Name).ToList(),
-            p.Waves.Sum(w => w.Clusters.Count), p.UpdatedBy, p.UpdatedAt)).ToList();
+            p.Waves.Sum(w => w.Clusters.Count), p.UpdatedBy, p.UpdatedAt, p.Then?.SchedulerPolicy)).ToList();
     }
 
     public async Task<PipelineView?> GetAsync(string name, CancellationToken ct = default)
@@ -36,6 +39,13 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         return await LoadFleetAsync(db, ct);
     }
 
+    /// <summary>The scheduler policies a pipeline's dynamic stage may name, by name.</summary>
+    public async Task<IReadOnlyList<string>> SchedulerPoliciesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await LoadPolicyNamesAsync(db, ct);
+    }
+
     public async Task<PipelineView> CreateAsync(PipelineDocument document, string actor, CancellationToken ct = default)
     {
         document = Normalize(document);
@@ -50,6 +60,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
             Description = document.Description,
             Scope = document.Scope,
             Waves = document.Waves,
+            Then = document.Then,
             UpdatedBy = actor,
             UpdatedAt = time.GetUtcNow(),
         };
@@ -88,6 +99,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         pipeline.Description = document.Description;
         pipeline.Scope = document.Scope;
         pipeline.Waves = document.Waves;
+        pipeline.Then = document.Then;
         pipeline.UpdatedBy = actor;
         pipeline.UpdatedAt = time.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -138,10 +150,11 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>The plan a pipeline, saved or not, would resolve to against the clusters registered now.</summary>
     public async Task<PlanView> PreviewAsync(PipelineDocument document, CancellationToken ct = default)
     {
-        var fleet = await FleetAsync(ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pipeline = new Pipeline { Name = document.Name, Description = document.Description, Scope = document.Scope, Waves = document.Waves, Then = document.Then };
         try
         {
-            var plan = PipelineRules.Plan(new Pipeline { Name = document.Name, Description = document.Description, Scope = document.Scope, Waves = document.Waves }, fleet);
+            var plan = await PlanAsync(db, pipeline, time.GetUtcNow(), ct);
             return new PlanView(
                 plan.Waves.Select(w => new PlannedWaveView(w.Name, w.Clusters.Select(c => c.Name).ToList(), w.MaxConcurrency, w.MinSuccessSeconds,
                     w.ProgressDeadlineSeconds, w.MaxFailures, w.Canary)).ToList(),
@@ -153,10 +166,33 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         }
     }
 
-    /// <summary>Every problem with <paramref name="document"/> against the fleet registered now, reserved names included.</summary>
-    public static IReadOnlyList<string> Problems(PipelineDocument document, IReadOnlyList<ClusterFacts> fleet)
+    /// <summary>
+    /// The plan of <paramref name="pipeline"/> against the fleet registered now: its static waves, then its dynamic stage's
+    /// policy waves for the rest. Throws <see cref="PipelineException"/>, also for a stage whose policy is missing or invalid.
+    /// </summary>
+    internal static async Task<ChangePlan> PlanAsync(PortalDbContext db, Pipeline pipeline, DateTimeOffset now, CancellationToken ct)
+    {
+        // Health and change history cost queries that only a policy reads.
+        if (pipeline.Then is not { } stage) return PipelineRules.Plan(pipeline, await LoadFleetAsync(db, ct));
+        var policy = await db.SchedulerPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == stage.SchedulerPolicy, ct);
+        try
+        {
+            return DynamicStageRules.Plan(pipeline, policy is null ? null : SchedulerPolicyDocument.Of(policy), await SchedulerService.LoadFleetAsync(db, now, ct), now);
+        }
+        catch (SchedulerPolicyException e)
+        {
+            throw new PipelineException(e.Problems.Select(p => $"Scheduler policy '{policy!.Name}': {p}").ToList());
+        }
+    }
+
+    /// <summary>
+    /// Every problem with <paramref name="document"/> against the fleet and the scheduler <paramref name="policies"/> registered
+    /// now, reserved names included.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(PipelineDocument document, IReadOnlyList<ClusterFacts> fleet, IReadOnlyCollection<string> policies)
     {
         var problems = PipelineRules.Validate(document.Name, document.Waves, document.Scope, fleet).ToList();
+        problems.AddRange(DynamicStageRules.Validate(document.Then, policies));
         if (ReservedNames.Contains(document.Name)) problems.Insert(0, $"'{document.Name}' is reserved: it is the address of the new-pipeline page.");
         return problems;
     }
@@ -168,6 +204,9 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
             .ToListAsync(ct);
         return rows.Select(c => new ClusterFacts(c.Id, c.Name, c.Environment, c.Region, c.Zone, c.Tier, c.Labels)).ToList();
     }
+
+    private static async Task<IReadOnlyList<string>> LoadPolicyNamesAsync(PortalDbContext db, CancellationToken ct) =>
+        await db.SchedulerPolicies.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
 
     /// <summary>Trims what people type around names and treats a blank selector as none, so equal intent saves as equal text.</summary>
     internal static PipelineDocument Normalize(PipelineDocument document) => new(
@@ -182,13 +221,14 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
             wave.Selector = Blank(wave.Selector);
             wave.MaxFailures = (wave.MaxFailures ?? "").Trim() is { Length: > 0 } maxFailures ? maxFailures : "0";
             return wave;
-        }).ToList());
+        }).ToList(),
+        document.Then is { } stage ? new DynamicStage { SchedulerPolicy = (stage.SchedulerPolicy ?? "").Trim(), NamePrefix = Blank(stage.NamePrefix) } : null);
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     private static async Task ValidateAsync(PortalDbContext db, PipelineDocument document, CancellationToken ct)
     {
-        var problems = Problems(document, await LoadFleetAsync(db, ct));
+        var problems = Problems(document, await LoadFleetAsync(db, ct), await LoadPolicyNamesAsync(db, ct));
         if (problems.Count > 0) throw new ValidationFailedException(problems);
     }
 

@@ -10,7 +10,8 @@ public sealed record PipelineSummary(
     IReadOnlyList<string> Waves,
     int ListedClusters,
     string UpdatedBy,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? ThenPolicy);
 
 /// <summary>A saved pipeline: what people wrote, who saved it last, and the version an editor must still hold to save over it.</summary>
 public sealed record PipelineView(PipelineDocument Document, string UpdatedBy, DateTimeOffset UpdatedAt, uint Version);

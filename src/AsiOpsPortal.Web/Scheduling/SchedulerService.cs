@@ -100,6 +100,12 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var policy = await db.SchedulerPolicies.SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw NotFound(name);
+        // A pipeline ending with this policy could no longer be planned; people should choose its replacement first.
+        var stages = await db.Pipelines.AsNoTracking().Where(p => p.Then != null).Select(p => new { p.Name, p.Then }).ToListAsync(ct);
+        var users = stages.Where(p => p.Then!.SchedulerPolicy == name).Select(p => $"'{p.Name}'").ToList();
+        if (users.Count > 0)
+            throw new ConflictException($"Scheduler policy '{name}' plans the rest of pipeline {string.Join(", ", users)} after its waves; "
+                + "choose another policy (or none) there first.");
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.SchedulerPolicies.Remove(policy);
         await audit.AppendAsync(db, actor, AuditActions.SchedulerPolicyDeleted, Target(policy.Name), SchedulerPolicyDiff.Summarize(SchedulerPolicyDocument.Of(policy)), ct: ct);

@@ -18,6 +18,19 @@ public class PipelineDiffTests
     }
 
     [Fact]
+    public void Describe_SaysHowTheDynamicStageChanged_WhenItIsAddedChangedOrRemoved()
+    {
+        var balanced = Standard() with { Then = new DynamicStage { SchedulerPolicy = "balanced" } };
+        var spread = Standard() with { Then = new DynamicStage { SchedulerPolicy = "spread", NamePrefix = "rest" } };
+
+        Assert.Equal("then none → policy 'balanced'", PipelineDiff.Describe(Standard(), balanced));
+        Assert.Equal("then policy 'balanced' → policy 'spread' (waves named 'rest · …')", PipelineDiff.Describe(balanced, spread));
+        Assert.Equal("then policy 'balanced' → none", PipelineDiff.Describe(balanced, Standard()));
+        Assert.Equal("no changes", PipelineDiff.Describe(balanced, Standard() with { Then = new DynamicStage { SchedulerPolicy = "balanced" } }));
+        Assert.EndsWith("; then policy 'balanced'", PipelineDiff.Summarize(balanced));
+    }
+
+    [Fact]
     public void Describe_SaysNoChanges_WhenNothingChanged() =>
         Assert.Equal("no changes", PipelineDiff.Describe(Standard(), Standard()));
 

@@ -89,6 +89,39 @@ public class PipelineYamlTests
     }
 
     [Fact]
+    public void Export_WritesTheDynamicStageLast_AndImportReadsItBack()
+    {
+        var pipeline = Standard();
+        pipeline.Then = new DynamicStage { SchedulerPolicy = "balanced" };
+
+        var yaml = PipelineYaml.Export(pipeline);
+
+        Assert.EndsWith("    canary: false\nthen:\n  schedulerPolicy: balanced\n", yaml);
+        Assert.Equal(Fields(pipeline), Fields(PipelineYaml.Import(yaml)));
+    }
+
+    [Fact]
+    public void Import_ReadsTheDynamicStage_FromJson()
+    {
+        var document = PipelineYaml.Import("""{"name": "x", "waves": [], "then": {"schedulerPolicy": "balanced", "namePrefix": null}}""");
+
+        Assert.Equal(new DynamicStage { SchedulerPolicy = "balanced" }, document.Then);
+    }
+
+    [Theory]
+    [InlineData("then: balanced", "Line 3, column 7: 'then' must be a mapping such as {schedulerPolicy: balanced}.")]
+    [InlineData("then: {}", "Line 3, column 7: 'then' must name a scheduler policy: schedulerPolicy: NAME.")]
+    [InlineData("then: {policy: balanced}", "Line 3, column 8: unknown key 'policy' in 'then'; known keys are schedulerPolicy, namePrefix.")]
+    [InlineData("then: {schedulerpolicy: balanced}", "Line 3, column 8: unknown key 'schedulerpolicy' in 'then'; did you mean 'schedulerPolicy'?")]
+    [InlineData("then: {schedulerPolicy: [a, b]}", "Line 3, column 25: 'schedulerPolicy' must be text, not a list.")]
+    public void Import_ExplainsTheProblem_WhenTheDynamicStageIsNotValid(string then, string problem) =>
+        Assert.Contains(problem, ImportProblems($"name: x\nwaves: []\n{then}\n"));
+
+    [Fact]
+    public void Import_ReadsNoDynamicStage_WhenThenIsEmpty() =>
+        Assert.Null(PipelineYaml.Import("name: x\nwaves: []\nthen:\n").Then);
+
+    [Fact]
     public void Import_UsesDefaults_WhenOptionalKeysAreLeftOut()
     {
         var document = PipelineYaml.Import("name: quick\nwaves:\n  - name: all\n    selector: tier\n");
@@ -170,7 +203,7 @@ public class PipelineYamlTests
             "Line 4, column 5: unknown key 'maxConcurency' in a wave; did you mean 'maxConcurrency'?",
             "Line 5, column 5: unknown key 'color' in a wave; known keys are name, clusters, selector, maxConcurrency, minSuccessSeconds, progressDeadlineSeconds, maxFailures, canary.",
             "Line 6, column 5: unknown key 'Canary' in a wave; did you mean 'canary'?",
-            "Line 7, column 1: unknown key 'owner' in a pipeline; known keys are name, description, scope, waves.",
+            "Line 7, column 1: unknown key 'owner' in a pipeline; known keys are name, description, scope, waves, then.",
         ], problems);
     }
 
@@ -262,5 +295,7 @@ public class PipelineYamlTests
             MaxFailures = random.Next(3) switch { 0 => random.Next(0, 10).ToString(), 1 => $"{random.Next(0, 101)}%", _ => RandomText(random) },
             Canary = random.Next(2) == 0,
         }).ToList(),
+        Then = random.Next(3) == 0 ? null
+            : new DynamicStage { SchedulerPolicy = RandomText(random) is { } policy && policy.Trim().Length > 0 ? policy : "balanced", NamePrefix = RandomOptionalText(random) },
     };
 }

@@ -60,6 +60,21 @@ public sealed class DemoPipelineTests(DemoPortal demo) : IClassFixture<DemoPorta
     }
 
     [Fact]
+    public async Task DemoMode_SeedsCanaryThenBalanced_WhosePolicyPlansEveryClusterTheCanariesLeave()
+    {
+        var plan = await (await demo.Portal.ApiClient("dave").GetAsync($"/api/v1/pipelines/{PipelineDemoSeeder.StandardThenBalancedName}/plan"))
+            .ExpectJsonAsync(HttpStatusCode.OK, "planning 'standard-then-balanced'");
+
+        var waves = plan["waves"]!.AsArray().Select(w => (Name: w!["name"]!.GetValue<string>(), Clusters: w["clusters"]!.AsArray().Select(c => c!.GetValue<string>()).ToList())).ToList();
+        Assert.Equal(["canary", "prod-canary"], waves.Take(2).Select(w => w.Name));
+        Assert.NotEmpty(waves.Skip(2));
+        Assert.All(waves.Skip(2), w => Assert.StartsWith("policy balanced · ", w.Name));
+        // Every cluster once: in a fixed wave, in a policy wave, or left out by the policy (e.g. not synced yet).
+        var placed = waves.SelectMany(w => w.Clusters).Concat(plan["unplanned"]!.AsArray().Select(c => c!.GetValue<string>())).ToList();
+        Assert.Equal(demo.Fleet.Clusters.Select(c => c.Name).Order(), placed.Order());
+    }
+
+    [Fact]
     public async Task DemoPipeline_PassesTheDefaultRiskRules_WithWarningsOnly()
     {
         var alice = demo.Portal.ApiClient("alice");

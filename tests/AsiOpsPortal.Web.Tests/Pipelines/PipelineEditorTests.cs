@@ -1,6 +1,7 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Pipelines.Pages;
@@ -130,6 +131,52 @@ public sealed class PipelineEditorTests : IAsyncLifetime
         Assert.False(SaveDisabled(cut));
         Assert.Equal(["test-hz-02", "test-sh-01"], cut.FindAll("[data-testid=unplanned] .mud-chip").Select(c => c.TextContent.Trim()));
         Assert.Equal(["staging-sh-01"], cut.FindAll("[data-testid=wave-2] [data-testid=matched] .mud-chip").Select(c => c.TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task PipelineEditor_SavesTheDynamicStage_WhenAPolicyIsChosenForTheRest()
+    {
+        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), "carol");
+        await SaveExistingAsync(new WaveSpec { Name = "canary", Clusters = ["test-hz-01"] });
+        var cut = RenderEditor("standard");
+        Assert.Contains("none", cut.Find("[data-testid=then-stage] input").GetAttribute("value"));
+
+        _portal.Choose(cut, "Scheduler policy", "balanced");
+
+        cut.WaitForAssertion(() => Assert.Contains("policy balanced plans them after the waves", cut.Markup), Timeout);
+        // A policy takes the clusters no wave holds, so they are no longer called unreached.
+        Assert.Empty(cut.FindAll("[data-testid=unplanned]"));
+        Assert.Contains("policy balanced · prod-1", cut.Find("[data-testid=then-stage]").TextContent);
+        cut.Click("[data-testid=save]");
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=unsaved]")), Timeout);
+        Assert.Equal(new DynamicStage { SchedulerPolicy = "balanced" }, (await _portal.Pipelines.GetAsync("standard"))!.Document.Then);
+        var updated = Assert.Single(await _portal.QueryAsync(db => db.AuditEvents.Where(e => e.Action == AuditActions.PipelineUpdated)));
+        Assert.Equal("then none → policy 'balanced'", updated.Details);
+    }
+
+    [Fact]
+    public async Task PipelineEditor_RemovesTheDynamicStage_WhenNoneIsChosen()
+    {
+        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), "carol");
+        await _portal.Pipelines.CreateAsync(new PipelineDocument("standard", "", null, [new WaveSpec { Name = "canary", Clusters = ["test-hz-01"] }],
+            new DynamicStage { SchedulerPolicy = "balanced" }), "carol");
+        var cut = RenderEditor("standard");
+        Assert.Equal("balanced", cut.Find("[data-testid=then-stage] input").GetAttribute("value"));
+
+        _portal.Choose(cut, "Scheduler policy", "none: the waves above are the whole pipeline");
+        cut.WaitForAssertion(() => Assert.Contains("unsaved changes", cut.Find("[data-testid=unsaved]").TextContent), Timeout);
+        cut.Click("[data-testid=save]");
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=unsaved]")), Timeout);
+        Assert.Null((await _portal.Pipelines.GetAsync("standard"))!.Document.Then);
+    }
+
+    [Fact]
+    public void PipelineEditor_SaysHowToGetAPolicy_WhenThereIsNone()
+    {
+        var cut = RenderEditor();
+
+        Assert.Contains("No scheduler policies yet; an SRE adds one under Scheduler.", cut.Find("[data-testid=then-stage]").TextContent);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Pipelines.Pages;
 using AsiOpsPortal.Web.Tests.Support;
 using static AsiOpsPortal.Web.Tests.Support.PortalTestContext;
@@ -57,5 +58,18 @@ public sealed class PipelineListTests : IAsyncLifetime
         Assert.Equal("canary → prod", cells[1]);
         Assert.Equal("2", cells[2]);
         Assert.StartsWith("carol,", cells[4]);
+    }
+
+    [Fact]
+    public async Task PipelineList_EndsTheWavesWithThePolicy_WhenThePipelineHasADynamicStage()
+    {
+        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), "carol");
+        await _portal.Pipelines.CreateAsync(new PipelineDocument("standard-then-balanced", "", null, [new WaveSpec { Name = "canary", Clusters = ["test-hz-01"] }],
+            new DynamicStage { SchedulerPolicy = "balanced" }), "carol");
+
+        var cut = _portal.Render<PipelineList>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=pipeline-table] tbody tr")), Timeout);
+        Assert.Equal("canary → the rest by policy balanced", cut.FindAll("[data-testid=pipeline-table] tbody tr td")[1].TextContent.Trim());
     }
 }
