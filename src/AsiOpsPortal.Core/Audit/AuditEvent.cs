@@ -35,6 +35,7 @@ public static class AuditActions
     public const string ChangeEdited = "change.edited";
     public const string ChangeRiskOverridden = "change.risk-overridden";
     public const string ChangeFreezeExceptionGranted = "change.freeze-exception-granted";
+    public const string ChangeRiskRechecked = "change.risk-rechecked";
     public const string ChangeApprovalGiven = "change.approval";
     public const string ChangeRejected = "change.rejected";
     public const string ChangeApproved = "change.approved";

@@ -213,10 +213,30 @@ public sealed class ChangeService(
         return (await GetAsync(id, ct))!;
     }
 
-    /// <summary>When every approval the change needs is in: freezes the plan, creates its rollout rows and audits it; true when it did.</summary>
+    /// <summary>
+    /// When every approval the change needs is in: checks the risk rules once more, then freezes the plan, creates its rollout
+    /// rows and audits it; true when it did. Rules, their settings, the fleet's history and the clock (business hours) may have
+    /// moved since the proposal: a rule that blocks now refuses the start (nothing is recorded), and a higher risk level asks
+    /// for the approvals it needs before the change starts.
+    /// </summary>
     private async Task<bool> StartIfApprovedAsync(PortalDbContext db, Change change, string actor, DateTimeOffset now, CancellationToken ct)
     {
         if (!ApprovalPolicy.IsSatisfied(change)) return false;
+        var before = change.Risk;
+        var level = change.RiskLevel;
+        await risk.AssessAsync(db, change, ct);
+        // An Admin's override of this revision covers the rules it overrode, not rules that began to block since.
+        var overridden = before.Override is null ? [] : before.Findings.Where(f => f.Severity == RuleSeverity.Blocking).Select(f => f.Rule).ToHashSet();
+        var blocking = change.Risk.Findings.Where(f => f.Severity == RuleSeverity.Blocking && !overridden.Contains(f.Rule)).ToList();
+        if (blocking.Count > 0)
+            throw new ConflictException($"The risk rules block this change now, so it cannot start: {string.Join(" ", blocking.Select(f => f.Message))} " +
+                "The requester may edit it (an Admin may override the findings while editing).");
+        if (change.RiskLevel != level)
+        {
+            await audit.AppendAsync(db, actor, AuditActions.ChangeRiskRechecked, Target(change),
+                $"checked again at approval: risk {ChangeViewText.Of(level)} → {ChangeViewText.Of(change.RiskLevel)}; needs {ApprovalPolicy.Describe(change.RiskLevel)}", ct: ct);
+            if (!ApprovalPolicy.IsSatisfied(change)) return false;
+        }
         await FreezeAndStartAsync(db, change, now, ct);
         await audit.AppendAsync(db, actor, AuditActions.ChangeApproved, Target(change),
             $"plan frozen: {string.Join(" → ", change.Plan.Waves.Select(w => $"{w.Name} ({w.Clusters.Count})"))}; rollout started", ct: ct);
