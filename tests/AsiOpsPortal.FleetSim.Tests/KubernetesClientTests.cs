@@ -97,6 +97,26 @@ public sealed class KubernetesClientTests(FleetFixture fleet) : IClassFixture<Fl
     }
 
     [Fact]
+    public async Task CreateAndApply_AreRefusedWithNotFound_UntilTheNamespaceExists()
+    {
+        using var client = fleet.Client(fleet.NewCluster());
+        var config = new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "flags", NamespaceProperty = "shop" } };
+
+        var created = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => client.CoreV1.CreateNamespacedConfigMapAsync(config, "shop"));
+        var applied = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch(KubernetesJson.Serialize(config), V1Patch.PatchType.ApplyPatch), "flags", "shop", fieldManager: "portal"));
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "shop" } });
+        await client.CoreV1.CreateNamespacedConfigMapAsync(config, "shop");
+
+        foreach (var refused in (k8s.Autorest.HttpOperationException[])[created, applied])
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, refused.Response.StatusCode);
+            Assert.Equal("namespaces \"shop\" not found", KubernetesJson.Deserialize<V1Status>(refused.Response.Content).Message);
+        }
+        Assert.Equal("flags", (await client.CoreV1.ReadNamespacedConfigMapAsync("flags", "shop")).Metadata.Name);
+    }
+
+    [Fact]
     public async Task Deployment_ConvergesAfterDelay_WhenImageChanges()
     {
         using var client = fleet.Client(fleet.NewCluster());

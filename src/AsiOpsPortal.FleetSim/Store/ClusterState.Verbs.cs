@@ -19,6 +19,7 @@ internal sealed partial class ClusterState
             }
             var name = body.Name();
             if (Find(r, ns, name) is not null) throw ApiException.AlreadyExists(r.Qualified, name);
+            RequireNamespace(r, ns);
             var managers = FieldOwnership.Update(null, body, StoredObject.NoManagers, manager, Now, r.GroupVersion);
             return Commit(r, null, body, managers, dryRun);
         }
@@ -77,6 +78,7 @@ internal sealed partial class ClusterState
         {
             var old = Find(r, ns, name);
             PlaceInNamespace(r, ns, applied);
+            if (old is null) RequireNamespace(r, ns);
             applied.Meta()["name"] = name;
             var (merged, managers) = FieldOwnership.Apply(old?.Object, old?.Managers ?? StoredObject.NoManagers, applied, manager, force, Now, r.GroupVersion);
             return Commit(r, old, merged, managers, dryRun);
@@ -157,6 +159,13 @@ internal sealed partial class ClusterState
             Commit(r, old, next, managers, dryRun);
             return GetScale(r, ns, name);
         }
+    }
+
+    /// <summary>Like the API server, objects are created only in a namespace that exists; it is never created for them.</summary>
+    private void RequireNamespace(ApiResource r, string? ns)
+    {
+        if (r.Namespaced && ns is not null && Find(ResourceCatalog.Namespaces, null, ns) is null)
+            throw ApiException.NotFound(ResourceCatalog.Namespaces.Qualified, ns);
     }
 
     private static void PlaceInNamespace(ApiResource r, string? ns, JsonObject body)
