@@ -21,6 +21,12 @@ public sealed record FleetSimOptions
     /// <summary>How long a workload takes to roll out after its spec changes.</summary>
     public TimeSpan ConvergenceDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a new CustomResourceDefinition takes to be served, as the API server needs a moment to establish one: until
+    /// then discovery does not list its kind and requests for its objects answer 404.
+    /// </summary>
+    public TimeSpan CrdEstablishDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>If set, NAME.yaml per cluster and fleet.json are written there.</summary>
     public string? KubeconfigDirectory { get; init; }
 }

@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Clusters;
@@ -44,6 +45,8 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         IReadOnlyDictionary<string, string> annotations, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(fieldManager);
+        // Kinds whose CRD this batch applied: the API server serves them only once it has established the CRD.
+        var definedHere = new HashSet<(string Group, string Kind)>();
         foreach (var manifest in objects)
         {
             var obj = manifest.WithAnnotations(annotations);
@@ -51,6 +54,7 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
             await CallAsync(target, ct, doing, async client =>
             {
                 var resource = await ResourceForAsync(client, target, obj.Ref, ct)
+                    ?? await EstablishedAsync(client, target, obj.Ref, definedHere, ct)
                     ?? throw new ClusterCallException(ClusterFailure.UnknownKind,
                         $"{target.Name}: the cluster does not serve kind {obj.Kind} in apiVersion {obj.ApiVersion} — is its CRD installed? ({obj.Ref} and the objects after it were not applied.)");
                 var patch = new V1Patch(obj.Json, V1Patch.PatchType.ApplyPatch);
@@ -65,7 +69,36 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
                         fieldManager: fieldManager, force: true, cancellationToken: ct);
                 }
             });
+            if (DefinedKind(obj) is { } defined) definedHere.Add(defined);
         }
+    }
+
+    /// <summary>How long objects wait for a CRD applied just before them to be served; establishing one takes a second or two.</summary>
+    private static readonly TimeSpan CrdEstablishWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When the object's kind comes from a CRD applied earlier in the same batch, waits (asking discovery again) until the
+    /// cluster serves it; null when the kind is not one of those, or the wait runs out.
+    /// </summary>
+    private async Task<ServedResource?> EstablishedAsync(k8s.Kubernetes client, ClusterTarget target, ObjectRef obj,
+        HashSet<(string Group, string Kind)> definedHere, CancellationToken ct)
+    {
+        if (ServedResources.Split(obj.ApiVersion) is not var (group, _) || !definedHere.Contains((group, obj.Kind))) return null;
+        var deadline = DateTimeOffset.UtcNow + CrdEstablishWait;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            if (await ResourceForAsync(client, target, obj, ct) is { } served) return served;
+        }
+        return null;
+    }
+
+    /// <summary>The group and kind a CustomResourceDefinition defines; null for any other object.</summary>
+    private static (string Group, string Kind)? DefinedKind(ManifestObject obj)
+    {
+        if (obj.Kind != "CustomResourceDefinition" || !obj.ApiVersion.StartsWith("apiextensions.k8s.io/", StringComparison.Ordinal)) return null;
+        var spec = JsonNode.Parse(obj.Json)?["spec"];
+        return spec?["group"]?.GetValue<string>() is { } group && spec["names"]?["kind"]?.GetValue<string>() is { } kind ? (group, kind) : null;
     }
 
     public Task<LiveObject?> GetObjectAsync(ClusterTarget target, ObjectRef obj, CancellationToken ct) => CallAsync(target, ct, $"reading {obj}", async client =>

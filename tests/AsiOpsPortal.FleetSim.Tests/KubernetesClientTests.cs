@@ -117,6 +117,36 @@ public sealed class KubernetesClientTests(FleetFixture fleet) : IClassFixture<Fl
     }
 
     [Fact]
+    public async Task NewCrd_IsServedOnlyOnceEstablished_AndUnknownKindsAreNeverServed()
+    {
+        using var client = fleet.Client(fleet.NewCluster());
+        var crd = new V1CustomResourceDefinition
+        {
+            ApiVersion = "apiextensions.k8s.io/v1", Kind = "CustomResourceDefinition",
+            Metadata = new V1ObjectMeta { Name = "gizmos.example.com" },
+            Spec = new V1CustomResourceDefinitionSpec
+            {
+                Group = "example.com", Scope = "Namespaced",
+                Names = new V1CustomResourceDefinitionNames { Plural = "gizmos", Kind = "Gizmo" },
+                Versions = [new V1CustomResourceDefinitionVersion { Name = "v1", Served = true, Storage = true }],
+            },
+        };
+        var gizmo = new Dictionary<string, object> { ["apiVersion"] = "example.com/v1", ["kind"] = "Gizmo", ["metadata"] = new Dictionary<string, object> { ["name"] = "g1" } };
+        var unknown = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
+            client.CustomObjects.CreateNamespacedCustomObjectAsync(gizmo, "example.com", "v1", "default", "gizmos"));
+
+        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        var establishing = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
+            client.CustomObjects.CreateNamespacedCustomObjectAsync(gizmo, "example.com", "v1", "default", "gizmos"));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(gizmo, "example.com", "v1", "default", "gizmos");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.Response.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, establishing.Response.StatusCode);
+        Assert.Contains((await client.CustomObjects.GetAPIResourcesAsync("example.com", "v1")).Resources, r => r.Name == "gizmos");
+    }
+
+    [Fact]
     public async Task Deployment_ConvergesAfterDelay_WhenImageChanges()
     {
         using var client = fleet.Client(fleet.NewCluster());

@@ -138,8 +138,6 @@ internal static class ClusterApi
             ? await ReadBodyAsync(ctx) : null;
 
         var resource = state.FindResource(group, version, rest[0]);
-        if (resource is null && method is "POST" or "PUT" or "PATCH" && body is JsonObject declared && declared.Str("kind") is { } kind)
-            resource = state.DeclareResource(group, version, rest[0], kind, namespaced: ns is not null);
         if (resource is null || rest.Length > 3 || (resource.Namespaced == false && ns is not null))
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         if (resource.Namespaced && ns is null && rest.Length > 1)

@@ -33,6 +33,8 @@ internal sealed partial class ClusterState
 
     private readonly Dictionary<string, SortedDictionary<string, StoredObject>> collections = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Group, string Version, string Name), ApiResource> extraResources = new();
+    /// <summary>Resources of CRDs created a moment ago, by the instant they start being served.</summary>
+    private readonly Dictionary<(string Group, string Version, string Name), DateTimeOffset> establishing = new();
     private readonly HashSet<int> shadowedNodes = []; // synthesised nodes that were written (now stored) or deleted
     private readonly List<Watcher> watchers = [];
     private readonly Queue<WatchEvent> history = new();
@@ -68,27 +70,24 @@ internal sealed partial class ClusterState
 
     // ---- resource types -------------------------------------------------------------------------------------------
 
+    /// <summary>The resource served at group/version/name, or null: built in, or from an established CRD.</summary>
     public ApiResource? FindResource(string group, string version, string name)
     {
-        lock (Gate) return ResourceCatalog.Find(group, version, name) ?? extraResources.GetValueOrDefault((group, version, name));
-    }
-
-    /// <summary>Writes may introduce resources nobody declared (any manifest can be applied); they are served from then on.</summary>
-    public ApiResource DeclareResource(string group, string version, string name, string kind, bool namespaced)
-    {
-        lock (Gate)
-        {
-            var existing = ResourceCatalog.Find(group, version, name) ?? extraResources.GetValueOrDefault((group, version, name));
-            if (existing is not null) return existing;
-            var created = new ApiResource(group, version, name, kind, namespaced, []);
-            extraResources[(group, version, name)] = created;
-            return created;
-        }
+        lock (Gate) return ResourceCatalog.Find(group, version, name) ?? (Served((group, version, name)) ? extraResources[(group, version, name)] : null);
     }
 
     public IReadOnlyList<ApiResource> AllResources()
     {
-        lock (Gate) return [.. ResourceCatalog.BuiltIn, .. extraResources.Values];
+        lock (Gate) return [.. ResourceCatalog.BuiltIn, .. extraResources.Where(e => Served(e.Key)).Select(e => e.Value)];
+    }
+
+    private bool Served((string, string, string) key)
+    {
+        if (!extraResources.ContainsKey(key)) return false;
+        if (!establishing.TryGetValue(key, out var at)) return true;
+        if (at > Now) return false;
+        establishing.Remove(key);
+        return true;
     }
 
     private void TrackCrd(JsonObject crd, bool removed)
@@ -100,8 +99,16 @@ internal sealed partial class ClusterState
         var namespaced = crd.Str("spec", "scope") != "Cluster";
         foreach (var version in (crd.At("spec", "versions") as JsonArray ?? []).Select(v => v.Str("name")).OfType<string>())
         {
-            if (removed) extraResources.Remove((group, version, plural));
-            else extraResources[(group, version, plural)] = new ApiResource(group, version, plural, kind, namespaced, shortNames, ["all"]);
+            if (removed)
+            {
+                extraResources.Remove((group, version, plural));
+                establishing.Remove((group, version, plural));
+                continue;
+            }
+            // A new CRD is served after a moment; an updated one stays served.
+            if (!extraResources.ContainsKey((group, version, plural)) && !ControllersPaused)
+                establishing[(group, version, plural)] = Now + Cluster.Fleet.Options.CrdEstablishDelay;
+            extraResources[(group, version, plural)] = new ApiResource(group, version, plural, kind, namespaced, shortNames, ["all"]);
         }
     }
 

@@ -188,6 +188,39 @@ public sealed class ClusterApplyTests(FleetOnly fleet) : IClassFixture<FleetOnly
     }
 
     [Fact]
+    public async Task ApplyAsync_WaitsForACrdItJustApplied_ToBeServed_BeforeApplyingItsObjects()
+    {
+        var (target, sim) = NewCluster();
+        var objects = Manifests.InApplyOrder(Manifests.Parse("""
+            apiVersion: example.com/v1
+            kind: Gizmo
+            metadata: {name: first, namespace: default}
+            spec: {size: 3}
+            ---
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: gizmos.example.com}
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: {plural: gizmos, singular: gizmo, kind: Gizmo}
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+            """));
+
+        await _client.ApplyAsync(target, objects, FieldManager, NoAnnotations, CancellationToken.None);
+
+        var gizmo = await fleet.Fleet.GetJsonAsync(sim, "/apis/example.com/v1/namespaces/default/gizmos/first");
+        Assert.Equal(3, gizmo!["spec"]!["size"]!.GetValue<int>());
+        // FleetSim serves a new CRD only after a moment, as an API server does: the client asked discovery until it did.
+        Assert.True(fleet.Fleet.RequestLog(sim).Count(r => r.Method == "GET" && r.Path == "/apis/example.com/v1") > 1,
+            "the client should have asked discovery again while the CRD was being established");
+    }
+
+    [Fact]
     public async Task ApplyAsync_NamesTheObjectAndWhatTheServerSaid_WhenTheServerFails()
     {
         var (target, sim) = NewCluster();
