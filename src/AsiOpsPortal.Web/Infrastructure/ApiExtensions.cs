@@ -24,6 +24,8 @@ public static class ApiExtensions
 
     public static void UsePortalPipeline(this WebApplication app)
     {
+        // First, so everything after sees the client's address and scheme rather than the proxy's.
+        app.UseTrustedProxies();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         if (!app.Environment.IsDevelopment()) app.UseHsts();

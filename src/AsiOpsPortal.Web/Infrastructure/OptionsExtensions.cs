@@ -6,7 +6,9 @@ public static class OptionsExtensions
 {
     public static void AddPortalOptions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.TrustedProxies.All(p => TrustedProxies.Parse(p) is not null), "Portal:TrustedProxies holds an entry that is neither an IP address nor a CIDR range (e.g. 10.0.0.5 or 10.0.0.0/8).")
+            .ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         builder.Services.AddOptions<ClusterClientOptions>().BindConfiguration("Clusters:Client").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -45,6 +45,12 @@ public sealed class PortalOptions
     /// <summary>How often a worker looks for running rollouts that no live worker drives (after a crash) and restarts them.</summary>
     [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")] public TimeSpan RolloutWatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Reverse proxies (IP addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto the portal believes, so the
+    /// audit trail records the client's address and sign-in redirects keep https behind a TLS proxy. Empty: both are ignored.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Hosts webhook gates may call ("gates.example.com", or "*.example.com" for its subdomains). Empty: no gate may be called.</summary>
     public List<string> GateAllowedHosts { get; set; } = [];
 }
