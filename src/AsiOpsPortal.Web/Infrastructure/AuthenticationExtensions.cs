@@ -54,6 +54,11 @@ public static class AuthenticationExtensions
             options.Events.OnRedirectToAccessDenied = context => ApiAwareRedirect(context, StatusCodes.Status403Forbidden);
         });
 
+        // The cookie's security stamp is checked against the user this often, so role changes and lockouts take effect.
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<PortalOptions>>((stamp, portal) => stamp.ValidationInterval = portal.Value.SessionRevalidationInterval);
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, SessionRevalidation>();
+
         AddOpenIdConnectWhenConfigured(builder, authentication);
 
         services.AddAuthorization(options => options.AddPortalPolicies());

@@ -46,6 +46,12 @@ public sealed class PortalOptions
     [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")] public TimeSpan RolloutWatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// How often a signed-in session is checked against its user (role changes, lockout): on every request's cookie, and on
+    /// open pages. Identity's own default is 30 minutes, too long to leave a removed Admin at work.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")] public TimeSpan SessionRevalidationInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Reverse proxies (IP addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto the portal believes, so the
     /// audit trail records the client's address and sign-in redirects keep https behind a TLS proxy. Empty: both are ignored.
     /// </summary>
