@@ -15,10 +15,11 @@ internal static class WorkloadController
 {
     private const string Deployments = "apps/deployments";
     private const string DaemonSets = "apps/daemonsets";
+    private const string StatefulSets = "apps/statefulsets";
 
     public static void AfterWrite(ClusterState state, ApiResource r, JsonObject? old, JsonObject next)
     {
-        if (state.ControllersPaused || r.StoreKey is not (Deployments or DaemonSets)) return;
+        if (state.ControllersPaused || r.StoreKey is not (Deployments or DaemonSets or StatefulSets)) return;
         if (old is not null && old.Long("metadata", "generation") == next.Long("metadata", "generation")) return;
         state.Schedule(r, next.Namespace() ?? "", next.Name(), state.Now + state.Cluster.Fleet.Options.ConvergenceDelay);
     }
@@ -32,6 +33,10 @@ internal static class WorkloadController
         if (owner.Str("kind") == "DaemonSet")
         {
             state.Schedule(ResourceCatalog.DaemonSets, ns, owner.Str("name") ?? "", due);
+        }
+        else if (owner.Str("kind") == "StatefulSet")
+        {
+            state.Schedule(ResourceCatalog.StatefulSets, ns, owner.Str("name") ?? "", due);
         }
         else if (owner.Str("kind") == "ReplicaSet"
                  && state.Find(ResourceCatalog.ReplicaSets, ns, owner.Str("name") ?? "") is { } rs
@@ -49,6 +54,7 @@ internal static class WorkloadController
         {
             if (storeKey == Deployments) ReconcileDeployment(state, ns, name, now);
             else if (storeKey == DaemonSets) ReconcileDaemonSet(state, ns, name, now);
+            else if (storeKey == StatefulSets) ReconcileStatefulSet(state, ns, name, now);
         }
         finally
         {
@@ -242,6 +248,63 @@ internal static class WorkloadController
         next["status"] = status;
         state.Commit(ResourceCatalog.DaemonSets, stored, next, stored.Managers);
     }
+
+    // ---- StatefulSet ----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Pods NAME-0 … NAME-(replicas-1), each replaced when it runs an older revision (all at once: the controller is
+    /// compressed), and the status a real controller reports, revisions included.
+    /// </summary>
+    private static void ReconcileStatefulSet(ClusterState state, string ns, string name, DateTimeOffset now)
+    {
+        if (state.Find(ResourceCatalog.StatefulSets, ns, name) is not { } stored) return;
+        var sts = stored.Object;
+        var replicas = (int)(sts.Long("spec", "replicas") ?? 1);
+        var template = sts.At("spec", "template") as JsonObject ?? new JsonObject();
+        var revision = $"{name}-{TemplateHash(template)}";
+        var pods = Owned(state, ResourceCatalog.Pods, ns, sts.Str("metadata", "uid")).ToDictionary(p => p.Name());
+        var nodes = Nodes(state, template).Where(NodeFactory.IsSchedulable).ToList();
+
+        foreach (var (podName, pod) in pods.Where(p => !IsOrdinal(p.Key, name, replicas)).ToList())
+        {
+            state.Remove(ResourceCatalog.Pods, pod);
+            pods.Remove(podName);
+        }
+        var live = new List<JsonObject>();
+        for (var ordinal = 0; ordinal < replicas; ordinal++)
+        {
+            var podName = $"{name}-{ordinal}";
+            if (pods.TryGetValue(podName, out var pod) && pod.Str("metadata", "labels", "controller-revision-hash") == revision)
+            {
+                live.Add(pod);
+                continue;
+            }
+            if (pod is not null) state.Remove(ResourceCatalog.Pods, pod);
+            var node = nodes.Count == 0 ? null : nodes[(int)(Json.Hash(podName) % (ulong)nodes.Count)];
+            var labelled = TemplateWith(TemplateWith(template, "controller-revision-hash", revision), "statefulset.kubernetes.io/pod-name", podName);
+            live.Add(CreatePod(state, ns, podName, labelled, sts, node, now));
+        }
+
+        var ready = live.Count(IsPodReady);
+        var next = sts.Clone();
+        var status = new JsonObject
+        {
+            ["observedGeneration"] = sts.Long("metadata", "generation") ?? 1,
+            ["replicas"] = live.Count,
+            ["currentRevision"] = revision,
+            ["updateRevision"] = revision,
+            ["collisionCount"] = 0,
+        };
+        // The API leaves out counts that are zero.
+        if (live.Count > 0) (status["currentReplicas"], status["updatedReplicas"]) = (live.Count, live.Count);
+        if (ready > 0) (status["readyReplicas"], status["availableReplicas"]) = (ready, ready);
+        next["status"] = status;
+        state.Commit(ResourceCatalog.StatefulSets, stored, next, stored.Managers);
+    }
+
+    private static bool IsOrdinal(string podName, string set, int replicas) =>
+        podName.StartsWith(set + "-", StringComparison.Ordinal)
+        && int.TryParse(podName.AsSpan(set.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var ordinal) && ordinal < replicas;
 
     // ---- pods and helpers -----------------------------------------------------------------------------------------
 

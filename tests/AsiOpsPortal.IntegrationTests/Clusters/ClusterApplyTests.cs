@@ -221,6 +221,39 @@ public sealed class ClusterApplyTests(FleetOnly fleet) : IClassFixture<FleetOnly
     }
 
     [Fact]
+    public async Task ApplyAsync_RollsOutAStatefulSet_PodByOrdinal_AndAgainWhenItsImageChanges()
+    {
+        var (target, sim) = NewCluster();
+        static string Db(string image) => $$$"""
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata: {name: db, namespace: default}
+            spec:
+              replicas: 2
+              serviceName: db
+              selector: {matchLabels: {app: db}}
+              template:
+                metadata: {labels: {app: db}}
+                spec:
+                  containers: [{name: db, image: "{{{image}}}"}]
+            """;
+        var db = new ObjectRef("apps/v1", "StatefulSet", "db", "default");
+
+        await _client.ApplyAsync(target, Manifests.Parse(Db("db:1.0")), FieldManager, NoAnnotations, CancellationToken.None);
+        var first = await ConvergedAsync(target, db);
+        await _client.ApplyAsync(target, Manifests.Parse(Db("db:1.1")), FieldManager, NoAnnotations, CancellationToken.None);
+        var second = await Eventually.UntilAsync(() => _client.GetObjectAsync(target, db, CancellationToken.None),
+            live => live!.Images.SequenceEqual(["db:1.1"]) && ConvergenceRules.Evaluate(live).Done, "the new image to roll out", TimeSpan.FromSeconds(30));
+
+        Assert.Equal("2/2 updated, 2/2 available", ConvergenceRules.Evaluate(first).Summary);
+        Assert.Equal(["db:1.1"], second!.Images);
+        var status = (await fleet.Fleet.GetJsonAsync(sim, "/apis/apps/v1/namespaces/default/statefulsets/db"))!["status"]!;
+        Assert.Equal(status["currentRevision"]!.GetValue<string>(), status["updateRevision"]!.GetValue<string>());
+        var pod = await fleet.Fleet.GetJsonAsync(sim, "/api/v1/namespaces/default/pods/db-1");
+        Assert.Equal("db:1.1", pod!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task ApplyAsync_NamesTheObjectAndWhatTheServerSaid_WhenTheServerFails()
     {
         var (target, sim) = NewCluster();
