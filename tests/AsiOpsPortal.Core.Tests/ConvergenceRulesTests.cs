@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AsiOpsPortal.Core.Rollouts;
 
 namespace AsiOpsPortal.Core.Tests;
@@ -19,6 +20,48 @@ public class ConvergenceRulesTests
     [InlineData("DaemonSet")]
     public void Evaluate_IsDone_WhenEveryPodIsUpdatedAndAvailable(string kind) =>
         Assert.Equal(new Convergence(true, "3/3 updated, 3/3 available"), ConvergenceRules.Evaluate(Workload(kind)));
+
+    private static LiveObject StatefulSet(int replicas, int updated, int available, string current, string update, int? partition = null)
+    {
+        var strategy = new JsonObject { ["type"] = "RollingUpdate" };
+        if (partition is { } p) strategy["rollingUpdate"] = new JsonObject { ["partition"] = p };
+        var sts = new JsonObject
+        {
+            ["apiVersion"] = "apps/v1", ["kind"] = "StatefulSet",
+            ["metadata"] = new JsonObject { ["name"] = "db", ["namespace"] = "shop", ["generation"] = 2 },
+            ["spec"] = new JsonObject
+            {
+                ["replicas"] = replicas, ["updateStrategy"] = strategy,
+                ["template"] = JsonNode.Parse("""{"spec": {"containers": [{"name": "db", "image": "db:2"}]}}"""),
+            },
+            ["status"] = new JsonObject
+            {
+                ["observedGeneration"] = 2, ["replicas"] = replicas, ["updatedReplicas"] = updated, ["readyReplicas"] = available,
+                ["availableReplicas"] = available, ["currentRevision"] = current, ["updateRevision"] = update,
+            },
+        };
+        return LiveObject.FromJson(sts.ToJsonString());
+    }
+
+    [Fact]
+    public void Evaluate_WaitsForAStatefulSetsRevisionsToMeet_EvenWhenItsCountsLookDone()
+    {
+        var rolling = ConvergenceRules.Evaluate(StatefulSet(3, 3, 3, current: "db-1", update: "db-2"));
+        var done = ConvergenceRules.Evaluate(StatefulSet(3, 3, 3, current: "db-2", update: "db-2"));
+
+        Assert.Equal(new Convergence(false, "waiting: pods still on revision db-1, rolling to db-2 (image db:2)"), rolling);
+        Assert.Equal(new Convergence(true, "3/3 updated, 3/3 available"), done);
+    }
+
+    [Fact]
+    public void Evaluate_IsDone_WhenAPartitionedStatefulSetUpdatedEveryPodAbovePartition()
+    {
+        var staged = ConvergenceRules.Evaluate(StatefulSet(3, 1, 3, current: "db-1", update: "db-2", partition: 2));
+        var shortOfIt = ConvergenceRules.Evaluate(StatefulSet(3, 0, 3, current: "db-1", update: "db-2", partition: 2));
+
+        Assert.Equal(new Convergence(true, "1/3 updated (partition 2 keeps the rest), 3/3 available"), staged);
+        Assert.Equal(new Convergence(false, "waiting: 0/1 updated (partition 2 keeps the rest) (image db:2)"), shortOfIt);
+    }
 
     [Fact]
     public void Evaluate_SaysWhichImageWaits_WhenPodsAreUpdatedButNotAvailable()

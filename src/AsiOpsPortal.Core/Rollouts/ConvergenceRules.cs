@@ -23,11 +23,15 @@ public static class ConvergenceRules
         if (live.Counts is not { } counts)
             return new Convergence(false, "waiting: the controller has not reported pod counts yet");
 
-        if (counts.Updated == counts.Desired && counts.Available == counts.Desired)
-            return new Convergence(true, $"{counts.Updated}/{counts.Desired} updated, {counts.Available}/{counts.Desired} available");
+        // A StatefulSet has rolled out once its pods run the update revision, except those its partition keeps back.
+        var revisionsSettled = counts.Partition > 0 || live.Revisions is not { Settled: false };
+        var kept = counts.Partition > 0 ? $" (partition {counts.Partition} keeps the rest)" : "";
+        if (counts.Updated >= counts.ToUpdate && counts.Available == counts.Desired && revisionsSettled)
+            return new Convergence(true, $"{counts.Updated}/{counts.Desired} updated{kept}, {counts.Available}/{counts.Desired} available");
         var shortfall = new List<string>();
-        if (counts.Updated != counts.Desired) shortfall.Add($"{counts.Updated}/{counts.Desired} updated");
+        if (counts.Updated < counts.ToUpdate) shortfall.Add($"{counts.Updated}/{counts.ToUpdate} updated{kept}");
         if (counts.Available != counts.Desired) shortfall.Add($"{counts.Available}/{counts.Desired} available");
+        if (!revisionsSettled) shortfall.Add($"pods still on revision {live.Revisions!.Current}, rolling to {live.Revisions.Update}");
         var images = live.Images.Count switch
         {
             0 => "",

@@ -5,7 +5,20 @@ using AsiOpsPortal.Core.Catalog;
 namespace AsiOpsPortal.Core.Rollouts;
 
 /// <summary>How many pods a workload wants, and how many run its current template, are ready, are available.</summary>
-public sealed record WorkloadCounts(int Desired, int Updated, int Ready, int Available);
+public sealed record WorkloadCounts(int Desired, int Updated, int Ready, int Available)
+{
+    /// <summary>A StatefulSet's rolling-update partition: pods with an ordinal below it keep the old revision on purpose.</summary>
+    public int Partition { get; init; }
+
+    /// <summary>How many pods the rollout updates: all of them, less those a partition keeps back.</summary>
+    public int ToUpdate => Math.Max(0, Desired - Partition);
+}
+
+/// <summary>A StatefulSet's revisions: the one its pods run, and the one it rolls them to.</summary>
+public sealed record Revisions(string? Current, string? Update)
+{
+    public bool Settled => Update is null || Current == Update;
+}
 
 /// <summary>What the cluster says about one object right now.</summary>
 public sealed record LiveObject(
@@ -18,6 +31,9 @@ public sealed record LiveObject(
 {
     /// <summary>Set when the controller reports that the rollout stopped progressing (a Deployment's Progressing=False), in its words.</summary>
     public string? Stalled { get; init; }
+
+    /// <summary>A StatefulSet's current and update revisions; null for other kinds.</summary>
+    public Revisions? Revisions { get; init; }
 
     /// <summary>
     /// Reads an object as the API server returns it. <see cref="Counts"/> is filled for the kinds
@@ -41,6 +57,7 @@ public sealed record LiveObject(
             Kinds.ImagesOf(kind, obj).ToList())
         {
             Stalled = StalledReason(status),
+            Revisions = kind == "StatefulSet" ? new Revisions(Text(status?["currentRevision"]), Text(status?["updateRevision"])) : null,
         };
     }
 
@@ -50,8 +67,13 @@ public sealed record LiveObject(
         return kind switch
         {
             // spec.replicas defaults to 1 when the manifest leaves it out.
-            "Deployment" or "StatefulSet" => new WorkloadCounts(Count(spec, "replicas", missing: 1),
+            "Deployment" => new WorkloadCounts(Count(spec, "replicas", missing: 1),
                 Count(status, "updatedReplicas"), Count(status, "readyReplicas"), Count(status, "availableReplicas")),
+            "StatefulSet" => new WorkloadCounts(Count(spec, "replicas", missing: 1),
+                Count(status, "updatedReplicas"), Count(status, "readyReplicas"), Count(status, "availableReplicas"))
+            {
+                Partition = (spec?["updateStrategy"]?["rollingUpdate"] as JsonObject)?["partition"] is { } partition ? (int)(Number(partition) ?? 0) : 0,
+            },
             "DaemonSet" => new WorkloadCounts(Count(status, "desiredNumberScheduled"),
                 Count(status, "updatedNumberScheduled"), Count(status, "numberReady"), Count(status, "numberAvailable")),
             _ => null,
