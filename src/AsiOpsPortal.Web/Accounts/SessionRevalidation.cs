@@ -11,11 +11,9 @@ namespace AsiOpsPortal.Web.Accounts;
 /// <summary>
 /// An open page keeps the sign-in it connected with; this checks it again every
 /// <see cref="PortalOptions.SessionRevalidationInterval"/>, so a role taken away or a lockout reaches open pages within
-/// that time instead of when the session ends. Role changes and lockouts renew the user's security stamp, which the
-/// sign-in carries.
+/// that time instead of when the session ends. Role changes renew the user's security stamp, which the sign-in carries.
 /// </summary>
-public sealed class SessionRevalidation(
-    ILoggerFactory loggers, IServiceScopeFactory scopes, IOptions<IdentityOptions> identity, IOptions<PortalOptions> portal)
+public sealed class SessionRevalidation(ILoggerFactory loggers, IServiceScopeFactory scopes, IOptions<PortalOptions> portal)
     : RevalidatingServerAuthenticationStateProvider(loggers)
 {
     protected override TimeSpan RevalidationInterval => portal.Value.SessionRevalidationInterval;
@@ -23,14 +21,10 @@ public sealed class SessionRevalidation(
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await IsCurrentAsync(scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>(), identity.Value, state.User);
+        return await IsCurrentAsync(scope.ServiceProvider.GetRequiredService<SignInManager<PortalUser>>(), state.User);
     }
 
-    /// <summary>Whether <paramref name="user"/>'s sign-in still stands: the user exists, is not locked out, and has the same security stamp.</summary>
-    public static async Task<bool> IsCurrentAsync(UserManager<PortalUser> users, IdentityOptions identity, ClaimsPrincipal user)
-    {
-        if (await users.GetUserAsync(user) is not { } found || await users.IsLockedOutAsync(found)) return false;
-        if (!users.SupportsUserSecurityStamp) return true;
-        return user.FindFirstValue(identity.ClaimsIdentity.SecurityStampClaimType) == await users.GetSecurityStampAsync(found);
-    }
+    /// <summary>Whether <paramref name="user"/>'s sign-in still stands: the same security stamp (Identity's own check), and no lockout.</summary>
+    public static async Task<bool> IsCurrentAsync(SignInManager<PortalUser> signIn, ClaimsPrincipal user) =>
+        await signIn.ValidateSecurityStampAsync(user) is { } found && !await signIn.UserManager.IsLockedOutAsync(found);
 }

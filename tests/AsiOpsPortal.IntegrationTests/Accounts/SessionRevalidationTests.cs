@@ -6,7 +6,6 @@ using AsiOpsPortal.Tests.Shared.Hosting;
 using AsiOpsPortal.Web.Accounts;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace AsiOpsPortal.IntegrationTests.Accounts;
 
@@ -38,10 +37,9 @@ public sealed class SessionRevalidationTests : IAsyncLifetime
         }, status => status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized, "carol's session to lose SRE access", TimeSpan.FromSeconds(10));
         // An open page checks the sign-in it connected with the same way.
         await using var scope = _portal.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var identity = scope.ServiceProvider.GetRequiredService<IOptions<IdentityOptions>>().Value;
-        Assert.False(await SessionRevalidation.IsCurrentAsync(users, identity, principal));
-        Assert.True(await SessionRevalidation.IsCurrentAsync(users, identity, await PrincipalOfAsync("carol")));
+        var signIn = scope.ServiceProvider.GetRequiredService<SignInManager<PortalUser>>();
+        Assert.False(await SessionRevalidation.IsCurrentAsync(signIn, principal));
+        Assert.True(await SessionRevalidation.IsCurrentAsync(signIn, await PrincipalOfAsync("carol")));
     }
 
     /// <summary>The principal a sign-in of <paramref name="user"/> carries now.</summary>
