@@ -349,12 +349,17 @@ public sealed class ChangeService(
             && !c.Approvals.Any(a => a.Revision == c.Revision && a.Kind == ApprovalKind.Review && a.Approver.ToLower() == lower), ct);
     }
 
-    /// <summary>Why <paramref name="user"/> may not approve the change now, or null: the change page asks before offering the buttons.</summary>
-    public async Task<string?> ReviewRefusalAsync(long id, string user, string role, CancellationToken ct = default)
+    /// <summary>
+    /// Why <paramref name="user"/> may not approve the change now, and why they may not grant its freeze exception (null:
+    /// they may): the change page asks before offering the buttons.
+    /// </summary>
+    public async Task<ChangeRefusals> RefusalsAsync(long id, string user, string role, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = await db.Changes.AsNoTracking().Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct);
-        return change is null ? null : ApprovalPolicy.Refusal(change, user, role, ApprovalDecision.Approve);
+        return change is null
+            ? new ChangeRefusals($"No change #{id}.", $"No change #{id}.")
+            : new ChangeRefusals(ApprovalPolicy.Refusal(change, user, role, ApprovalDecision.Approve), ApprovalPolicy.ExceptionRefusal(change, user, role));
     }
 
     public async Task<ChangeDetail?> GetAsync(long id, CancellationToken ct = default)

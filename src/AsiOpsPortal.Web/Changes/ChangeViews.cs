@@ -60,6 +60,9 @@ public sealed record ReviewRequest(string? Decision, string? Comment);
 
 public sealed record ActionRequest(string? Reason);
 
+/// <summary>Why a person may not review a change, and why they may not grant its freeze exception; null where they may.</summary>
+public sealed record ChangeRefusals(string? Review, string? Grant);
+
 public sealed record ChangeSummary(
     long Id,
     string Title,
