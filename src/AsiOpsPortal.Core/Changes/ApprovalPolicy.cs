@@ -4,8 +4,8 @@ namespace AsiOpsPortal.Core.Changes;
 
 /// <summary>
 /// Who must approve a change, by its risk level (see <see cref="Risk.RiskGrading"/>): Low needs one SRE, Medium and High two
-/// distinct SREs, Critical two SREs and an Admin. The requester never counts, and approvals given to an earlier revision of
-/// the change do not count. A change that asks to run through freeze windows also needs an Admin's grant of that exception,
+/// distinct SREs, Critical two SREs and an Admin. Its authors (the requester and everyone who edited it) never count, and
+/// approvals given to an earlier revision of the change do not count. A change that asks to run through freeze windows also needs an Admin's grant of that exception,
 /// with a reason: an approval of its own, on top of the reviews.
 /// </summary>
 public static class ApprovalPolicy
@@ -46,6 +46,8 @@ public static class ApprovalPolicy
             return state;
         if (string.Equals(change.RequestedBy, user, StringComparison.OrdinalIgnoreCase))
             return "You requested this change; someone else must review it.";
+        if (IsAuthor(change, user))
+            return "You edited this change, so you are one of its authors; someone else must review it.";
         if (!Roles.Satisfies(role, ApproverRole))
             return $"Reviewing changes needs the {ApproverRole} role.";
         if (Current(change).Any(a => string.Equals(a.Approver, user, StringComparison.OrdinalIgnoreCase)))
@@ -72,15 +74,17 @@ public static class ApprovalPolicy
         if (!change.RunThrough.IsRequested) return "This change asks to run through no freeze window.";
         if (string.Equals(change.RequestedBy, user, StringComparison.OrdinalIgnoreCase))
             return "You requested this change; another Admin must grant its freeze exception.";
+        if (IsAuthor(change, user))
+            return "You edited this change, so you are one of its authors; another Admin must grant its freeze exception.";
         if (!Roles.Satisfies(role, Roles.Admin)) return "Only an Admin may grant a freeze exception.";
         if (ExceptionGrant(change) is { } given) return $"{given.Approver} already granted the freeze exception of this revision.";
         return null;
     }
 
-    /// <summary>Distinct approvers of the current revision, the requester excluded.</summary>
+    /// <summary>Distinct approvers of the current revision, the authors excluded.</summary>
     public static int Count(Change change) => Approvers(change).Select(a => a.Approver.ToLowerInvariant()).Distinct().Count();
 
-    /// <summary>Distinct Admins among the approvers of the current revision, the requester excluded.</summary>
+    /// <summary>Distinct Admins among the approvers of the current revision, the authors excluded.</summary>
     public static int AdminCount(Change change) => Approvers(change)
         .Where(a => string.Equals(a.ApproverRole, Roles.Admin, StringComparison.OrdinalIgnoreCase))
         .Select(a => a.Approver.ToLowerInvariant()).Distinct().Count();
@@ -89,6 +93,11 @@ public static class ApprovalPolicy
         Count(change) >= change.RequiredApprovals && (!RequiresAdmin(change.RiskLevel) || AdminCount(change) > 0)
         && (!change.RunThrough.IsRequested || ExceptionGrant(change) is not null);
 
+    /// <summary>Whether <paramref name="user"/> requested or edited the change: an author, who never approves it.</summary>
+    public static bool IsAuthor(Change change, string user) =>
+        string.Equals(change.RequestedBy, user, StringComparison.OrdinalIgnoreCase)
+        || change.EditedBy.Contains(user, StringComparer.OrdinalIgnoreCase);
+
     private static IEnumerable<Approval> Approvers(Change change) => Current(change)
-        .Where(a => a.Decision == ApprovalDecision.Approve && !string.Equals(a.Approver, change.RequestedBy, StringComparison.OrdinalIgnoreCase));
+        .Where(a => a.Decision == ApprovalDecision.Approve && !IsAuthor(change, a.Approver));
 }

@@ -10,6 +10,11 @@ public class Change
     public string Reason { get; set; } = "";
     public string RollbackPlan { get; set; } = "";
     public required string RequestedBy { get; set; }
+    /// <summary>
+    /// Everyone who edited what, where or why after the proposal. Like the requester they are its authors, and an author
+    /// never approves: a later revision may still carry what they wrote.
+    /// </summary>
+    public List<string> EditedBy { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 

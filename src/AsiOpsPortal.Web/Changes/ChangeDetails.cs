@@ -48,6 +48,7 @@ internal static class ChangeDetails
             change.Status == ChangeStatus.Running ? change.WaitingFor : null, freeze) with
         {
             SchedulerPolicy = change.SchedulerPolicyName,
+            EditedBy = change.EditedBy,
             Replanned = change.PlanBeforeEdit.Waves.Count > 0 ? PlanDiff.Between(change.PlanBeforeEdit, change.Plan) : null,
             RunThrough = change.RunThrough.IsRequested && ApprovalPolicy.ExceptionGrant(change) is var grant
                 ? new RunThroughView(change.RunThrough.WindowNames, change.RunThrough.Reason, grant?.Approver, grant?.Comment, grant?.At)

@@ -87,6 +87,8 @@ public sealed class ChangeService(
         await DescribeAsync(db, change, proposal, ct);
         change.PlanBeforeEdit = before;
         change.Revision++;
+        // Whoever shaped a revision is its author: their approval would let one person both write and pass it.
+        if (!ApprovalPolicy.IsAuthor(change, actor)) change.EditedBy = [.. change.EditedBy, actor];
         change.UpdatedAt = time.GetUtcNow();
         await risk.AssessAsync(db, change, ct);
         var overridden = GuardRisk(change, proposal, actor, role);
@@ -332,13 +334,13 @@ public sealed class ChangeService(
             ApprovalPolicy.Count(c), c.RequiredApprovals,
             progress.TryGetValue(c.Id, out var p) ? p.Done : 0,
             progress.TryGetValue(c.Id, out p) ? p.Total : c.Plan.Waves.Sum(w => w.Clusters.Count),
-            c.CreatedAt, c.UpdatedAt, c.StatusReason) { SchedulerPolicy = c.SchedulerPolicyName }).ToList();
+            c.CreatedAt, c.UpdatedAt, c.StatusReason) { SchedulerPolicy = c.SchedulerPolicyName, Authors = [c.RequestedBy, .. c.EditedBy] }).ToList();
     }
 
     /// <summary>Changes awaiting a review that <paramref name="user"/> may give (the approval inbox).</summary>
     public async Task<IReadOnlyList<ChangeSummary>> InboxAsync(string user, CancellationToken ct = default) =>
         (await ListAsync(ChangeStatus.PendingApproval, 500, ct))
-        .Where(c => !string.Equals(c.RequestedBy, user, StringComparison.OrdinalIgnoreCase))
+        .Where(c => !c.Authors.Contains(user, StringComparer.OrdinalIgnoreCase))
         .ToList();
 
     public async Task<int> InboxCountAsync(string user, CancellationToken ct = default)
@@ -346,6 +348,7 @@ public sealed class ChangeService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var lower = user.ToLowerInvariant();
         return await db.Changes.CountAsync(c => c.Status == ChangeStatus.PendingApproval && c.RequestedBy.ToLower() != lower
+            && !c.EditedBy.Any(editor => editor.ToLower() == lower)
             && !c.Approvals.Any(a => a.Revision == c.Revision && a.Kind == ApprovalKind.Review && a.Approver.ToLower() == lower), ct);
     }
 

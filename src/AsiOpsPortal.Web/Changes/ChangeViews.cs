@@ -81,6 +81,9 @@ public sealed record ChangeSummary(
 {
     /// <summary>The scheduler policy that planned the change, when no pipeline did.</summary>
     public string? SchedulerPolicy { get; init; }
+
+    /// <summary>The requester and everyone who edited the change: none of them may review it.</summary>
+    public IReadOnlyList<string> Authors { get; init; } = [];
 }
 
 public sealed record ChangeDetail(
@@ -114,6 +117,9 @@ public sealed record ChangeDetail(
     string? WaitingFor = null,
     FreezeStatus? Freeze = null)
 {
+    /// <summary>Who edited the change after proposing it (never its reviewers).</summary>
+    public IReadOnlyList<string> EditedBy { get; init; } = [];
+
     /// <summary>Every webhook gate asked during the rollout, oldest first.</summary>
     public IReadOnlyList<GateCallView> Gates { get; init; } = [];
 

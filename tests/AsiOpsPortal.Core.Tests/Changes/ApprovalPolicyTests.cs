@@ -170,4 +170,39 @@ public class ApprovalPolicyTests
 
         Assert.NotNull(ApprovalPolicy.Refusal(change, "bob", Roles.Sre, ApprovalDecision.Approve));
     }
+    [Theory]
+    [InlineData(RiskLevel.Low)]
+    [InlineData(RiskLevel.High)]
+    [InlineData(RiskLevel.Critical)]
+    public void Refusal_RefusesAnEditor_AtEveryRiskLevel(RiskLevel risk)
+    {
+        var change = NewChange(risk);
+        change.Revision = 2;
+        change.EditedBy = ["Bob"];
+        var refusal = ApprovalPolicy.Refusal(change, "bob", Roles.Admin, ApprovalDecision.Approve);
+        Assert.Contains("You edited this change", refusal);
+        Assert.Null(ApprovalPolicy.Refusal(change, "carol", Roles.Admin, ApprovalDecision.Approve));
+    }
+
+    [Fact]
+    public void IsSatisfied_IgnoresAnEditorsApproval_EvenOnALaterRevisionSomeoneElseMade()
+    {
+        var change = NewChange(RiskLevel.Low);
+        change.Revision = 3;
+        change.EditedBy = ["bob", "carol"];
+        Give(change, "bob");
+        Assert.False(ApprovalPolicy.IsSatisfied(change));
+        Give(change, "dave");
+        Assert.True(ApprovalPolicy.IsSatisfied(change));
+        Assert.Equal(1, ApprovalPolicy.Count(change));
+    }
+
+    [Fact]
+    public void ExceptionRefusal_RefusesAnAdminWhoEditedTheChange()
+    {
+        var change = NewChange(RiskLevel.Low);
+        change.RunThrough = new FreezeException { WindowIds = [Guid.NewGuid()], WindowNames = ["singles-day"], Reason = "CVE fix" };
+        change.EditedBy = ["admin"];
+        Assert.Contains("You edited this change", ApprovalPolicy.ExceptionRefusal(change, "admin", Roles.Admin));
+    }
 }

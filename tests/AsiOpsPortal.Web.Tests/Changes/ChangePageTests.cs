@@ -118,6 +118,18 @@ public sealed class ChangePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChangePage_OffersNoApproval_ToTheSreWhoEditedTheChange()
+    {
+        await Changes.EditAsync(_changeId, new ChangeProposal("web 1.27 (bob's wording)", "security fix", "re-apply 1.26", "web", "1.27", "standard"), "bob", Roles.Sre);
+
+        var cut = RenderPage();
+
+        cut.WaitForAssertion(() => Assert.Contains("bob", cut.Find("[data-testid=edited-by]").TextContent), Timeout);
+        Assert.Empty(cut.FindAll("[data-testid=approve]"));
+        Assert.Contains("You edited this change", cut.Markup);
+    }
+
+    [Fact]
     public async Task ChangePage_LetsAnAdminGrantTheFreezeException_WhichStartsTheApprovedChange()
     {
         // Wall-clock times, as windows are written.
