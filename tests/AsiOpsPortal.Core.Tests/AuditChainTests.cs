@@ -142,6 +142,106 @@ public class AuditChainTests
         Assert.Equal(4, AuditChain.FindFirstBreak(events.Skip(3))?.EventId);
     }
 
+    /// <summary>What the append before the fix did: two events added in one transaction both took the hash stored before them.</summary>
+    private static void ChainOnTheSamePreviousAsTheEventBefore(List<AuditEvent> events, int index)
+    {
+        events[index].PreviousHash = events[index - 1].PreviousHash;
+        events[index].Hash = AuditChain.ComputeHash(events[index]);
+        for (var i = index + 1; i < events.Count; i++)
+        {
+            events[i].PreviousHash = events[i - 1].Hash;
+            events[i].Hash = AuditChain.ComputeHash(events[i]);
+        }
+    }
+
+    [Fact]
+    public void FindBreaks_ReturnsNothing_WhenChainIsIntact() =>
+        Assert.Empty(AuditChain.FindBreaks(Chain(10)));
+
+    [Fact]
+    public void FindBreaks_NamesExactlyTheAlteredEvent_WhenOneRowWasTampered()
+    {
+        var events = Chain(10);
+        events[6].Actor = "mallory";
+
+        var breaks = AuditChain.FindBreaks(events).ToList();
+
+        var only = Assert.Single(breaks);
+        Assert.Equal(7, only.EventId);
+        Assert.Contains("altered", only.Reason);
+    }
+
+    [Fact]
+    public void FindBreaks_ReportsEveryBrokenLink_WhenSeveralEventsWereAltered()
+    {
+        var events = Chain(10);
+        events[1].Details = "tier=9";
+        events[4].Target = "cluster/elsewhere";
+        events[9].Succeeded = false;
+
+        Assert.Equal([2, 5, 10], AuditChain.FindBreaks(events).Select(b => b.EventId));
+    }
+
+    [Fact]
+    public void FindBreaks_StillReportsALaterTamperedEvent_WhenAnEarlierPairWasChainedOnTheSamePreviousHash()
+    {
+        var events = Chain(10);
+        ChainOnTheSamePreviousAsTheEventBefore(events, 3); // id 4
+        events[7].Action = "cluster.removed"; // id 8
+
+        var breaks = AuditChain.FindBreaks(events).ToList();
+
+        Assert.Equal([4, 8], breaks.Select(b => b.EventId));
+        Assert.Contains("removed or reordered", breaks[0].Reason);
+        Assert.Contains("altered", breaks[1].Reason);
+    }
+
+    [Fact]
+    public void FindBreaks_ReportsOnlyTheEventAfterTheGap_WhenAnEventIsRemoved()
+    {
+        var events = Chain(8);
+        events.RemoveAt(2); // id 3
+
+        var only = Assert.Single(AuditChain.FindBreaks(events));
+
+        Assert.Equal(4, only.EventId);
+        Assert.Contains("removed or reordered", only.Reason);
+    }
+
+    [Fact]
+    public void FindBreaks_ReportsEachEventOutOfPlace_WhenTwoEventsAreSwapped()
+    {
+        var events = Chain(6);
+        (events[2], events[3]) = (events[3], events[2]); // order 1, 2, 4, 3, 5, 6
+
+        // 4 does not follow 2, 3 does not follow 4, 5 does not follow 3; 6 still follows 5.
+        Assert.Equal([4, 3, 5], AuditChain.FindBreaks(events).Select(b => b.EventId));
+    }
+
+    [Fact]
+    public void Reseal_MakesTheChainIntact_WhenResealedFromTheBrokenEvent()
+    {
+        var events = Chain(6);
+        ChainOnTheSamePreviousAsTheEventBefore(events, 2); // id 3
+        Assert.Equal(3, AuditChain.FindFirstBreak(events)?.EventId);
+        var before = events.Select(e => (e.Id, e.PreviousHash, e.Hash)).ToList();
+
+        var replaced = AuditChain.Reseal(events.Skip(2), events[1].Hash);
+
+        Assert.Empty(AuditChain.FindBreaks(events));
+        Assert.Equal(before.Skip(2).Select(b => new ReplacedLink(b.Id, b.PreviousHash, b.Hash)), replaced);
+        Assert.Equal(before.Take(2), events.Take(2).Select(e => (e.Id, e.PreviousHash, e.Hash)));
+    }
+
+    [Fact]
+    public void Reseal_ReplacesNothing_WhenTheChainWasIntact()
+    {
+        var events = Chain(4);
+
+        Assert.Empty(AuditChain.Reseal(events.Skip(1), events[0].Hash));
+        Assert.Empty(AuditChain.FindBreaks(events));
+    }
+
     [Fact]
     public void ComputeHash_IsSame_WhenTimestampsDifferOnlyBelowAMicrosecond()
     {

@@ -22,18 +22,46 @@ public static class AuditChain
         ComputeHash(e.PreviousHash, e.At, e.Actor, e.Action, e.Target, e.Details, e.Succeeded);
 
     /// <summary>Walks events in id order from <paramref name="expectedPrevious"/>; returns the first one whose link is broken.</summary>
-    public static AuditBreak? FindFirstBreak(IEnumerable<AuditEvent> eventsInOrder, string expectedPrevious = Genesis)
+    public static AuditBreak? FindFirstBreak(IEnumerable<AuditEvent> eventsInOrder, string expectedPrevious = Genesis) =>
+        FindBreaks(eventsInOrder, expectedPrevious).FirstOrDefault();
+
+    /// <summary>
+    /// Walks events in id order from <paramref name="expectedPrevious"/> and yields every event whose link is broken, at most one
+    /// per event. After a break the walk goes on from the event's stored hash, so one altered row is named alone and an early
+    /// break cannot hide a later one.
+    /// </summary>
+    public static IEnumerable<AuditBreak> FindBreaks(IEnumerable<AuditEvent> eventsInOrder, string expectedPrevious = Genesis)
     {
         foreach (var e in eventsInOrder)
         {
             if (e.PreviousHash != expectedPrevious)
-                return new AuditBreak(e.Id, "its previous-hash does not match the event before it (an event was removed or reordered)");
-            if (ComputeHash(e) != e.Hash)
-                return new AuditBreak(e.Id, "its content does not match its hash (the event was altered)");
+                yield return new AuditBreak(e.Id, "its previous-hash does not match the event before it (an event was removed or reordered)");
+            else if (ComputeHash(e) != e.Hash)
+                yield return new AuditBreak(e.Id, "its content does not match its hash (the event was altered)");
             expectedPrevious = e.Hash;
         }
-        return null;
+    }
+
+    /// <summary>
+    /// Re-links <paramref name="eventsInOrder"/> onto <paramref name="previousHash"/>: sets each event's previous-hash and hash
+    /// anew, in place. Returns the links as they were, for every event whose link changed, so the repair can keep them.
+    /// </summary>
+    public static IReadOnlyList<ReplacedLink> Reseal(IEnumerable<AuditEvent> eventsInOrder, string previousHash)
+    {
+        var replaced = new List<ReplacedLink>();
+        foreach (var e in eventsInOrder)
+        {
+            var (oldPrevious, oldHash) = (e.PreviousHash, e.Hash);
+            e.PreviousHash = previousHash;
+            e.Hash = ComputeHash(e);
+            if (e.PreviousHash != oldPrevious || e.Hash != oldHash) replaced.Add(new ReplacedLink(e.Id, oldPrevious, oldHash));
+            previousHash = e.Hash;
+        }
+        return replaced;
     }
 }
 
 public sealed record AuditBreak(long EventId, string Reason);
+
+/// <summary>An event's link before a re-seal replaced it.</summary>
+public sealed record ReplacedLink(long EventId, string OldPreviousHash, string OldHash);

@@ -58,4 +58,5 @@ public static class AuditActions
     public const string FreezeWindowCreated = "freeze-window.create";
     public const string FreezeWindowDeleted = "freeze-window.delete";
     public const string ChangeWaiting = "change.waiting";
+    public const string AuditResealed = "audit.resealed";
 }

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 
 namespace AsiOpsPortal.Web.Audit;
@@ -17,6 +19,11 @@ public static class AuditEndpoints
             .WithSummary("Search audit events, newest first.");
 
         api.MapGet("/verify", (AuditService audit, CancellationToken ct) => audit.VerifyAsync(ct))
-            .WithSummary("Re-compute the hash chain and report the first broken link.");
+            .WithSummary("Re-compute the hash chain and report every broken link (the first one, and a capped list of all).");
+
+        api.MapPost("/reseal", (ResealRequest request, AuditService audit, ClaimsPrincipal user, CancellationToken ct) =>
+                audit.ResealAsync(request, user.ActorName(), ct))
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("Re-seal the chain from a named event to its end (Admin, with a reason; audited with the replaced hashes).");
     }
 }

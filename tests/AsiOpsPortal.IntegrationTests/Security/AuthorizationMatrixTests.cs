@@ -78,6 +78,7 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("DELETE", "/api/v1/freeze-windows/{id:guid}", $"/api/v1/freeze-windows/{Guid.Empty}", Roles.Sre),
         new("GET", "/api/v1/audit", "/api/v1/audit", Roles.Sre),
         new("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", Roles.Sre),
+        new("POST", "/api/v1/audit/reseal", "/api/v1/audit/reseal", Roles.Admin, new { fromEventId = 0, reason = "" }),
         new("GET", "/api/v1/tokens", "/api/v1/tokens", Roles.Viewer),
         new("POST", "/api/v1/tokens", "/api/v1/tokens", Roles.Viewer, new { name = "" }),
         new("DELETE", "/api/v1/tokens/{id:guid}", $"/api/v1/tokens/{Guid.Empty}", Roles.Viewer),

@@ -1,3 +1,5 @@
+using AsiOpsPortal.Core.Accounts;
+using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Web.Audit.Pages;
 using AsiOpsPortal.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -67,21 +69,66 @@ public sealed class AuditPageTests : IAsyncLifetime
     [Fact]
     public async Task AuditPage_NamesTheAlteredEvent_WhenSomeoneEditsTheTableBehindThePortalsBack()
     {
-        await using (var db = _portal.Db.CreateContext())
-        {
-            var secondId = await db.AuditEvents.OrderBy(e => e.Id).Skip(1).Select(e => e.Id).FirstAsync();
-            // The table refuses updates; an intruder with superuser rights switches that off first.
-            await db.Database.ExecuteSqlRawAsync("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete");
-            await db.Database.ExecuteSqlAsync($"UPDATE audit_events SET \"Actor\" = 'mallory' WHERE \"Id\" = {secondId}");
-            await db.Database.ExecuteSqlRawAsync("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete");
-        }
+        var ids = await EventIdsAsync();
+        await BypassAppendOnlyAsync($"UPDATE audit_events SET \"Actor\" = 'mallory' WHERE \"Id\" = {ids[1]}");
         var cut = RenderLoaded();
-        var secondShownId = cut.FindAll("[data-testid=audit-table] tbody tr.mud-table-row")[2].Children[0].TextContent.Trim();
 
         cut.Click("[data-testid=verify]");
 
-        cut.WaitForAssertion(() => Assert.Equal(
-            $"The chain is broken at event #{secondShownId}: its content does not match its hash (the event was altered). 1 events before it are intact.",
-            cut.Find("[data-testid=verify-result]").TextContent.Trim()), Timeout);
+        cut.WaitForAssertion(() => Assert.Equal("The chain is broken: 1 broken link among 4 events.", cut.Find("[data-testid=verify-summary]").TextContent.Trim()), Timeout);
+        Assert.Equal($"Event #{ids[1]}: its content does not match its hash (the event was altered).", cut.Find("[data-testid=break] span").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task AuditPage_ListsEveryBrokenLinkWithoutResealButtons_WhenTheUserIsAnSre()
+    {
+        var ids = await EventIdsAsync();
+        await BypassAppendOnlyAsync($"UPDATE audit_events SET \"Actor\" = 'mallory' WHERE \"Id\" = {ids[1]}");
+        await BypassAppendOnlyAsync($"UPDATE audit_events SET \"PreviousHash\" = '{AuditChain.Genesis}' WHERE \"Id\" = {ids[3]}");
+        var cut = RenderLoaded();
+
+        cut.Click("[data-testid=verify]");
+
+        cut.WaitForAssertion(() => Assert.Equal("The chain is broken: 2 broken links among 4 events.", cut.Find("[data-testid=verify-summary]").TextContent.Trim()), Timeout);
+        Assert.Equal(
+            [$"Event #{ids[1]}: its content does not match its hash (the event was altered).",
+             $"Event #{ids[3]}: its previous-hash does not match the event before it (an event was removed or reordered)."],
+            cut.FindAll("[data-testid=break] span").Select(s => s.TextContent.Trim()));
+        Assert.Empty(cut.FindAll("[data-testid^=reseal-]"));
+    }
+
+    [Fact]
+    public async Task AuditPage_ResealsFromTheBrokenEvent_WhenAnAdminConfirmsWithAReason()
+    {
+        _portal.SignIn("root", Roles.Admin);
+        var ids = await EventIdsAsync();
+        // What the append before the fix wrote: the third event linked to the same hash as the second.
+        await BypassAppendOnlyAsync($"UPDATE audit_events SET \"PreviousHash\" = (SELECT \"PreviousHash\" FROM audit_events WHERE \"Id\" = {ids[1]}) WHERE \"Id\" = {ids[2]}");
+        var cut = RenderLoaded();
+        cut.Click("[data-testid=verify]");
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=break]")), Timeout);
+
+        cut.Click($"[data-testid=reseal-{ids[2]}]");
+        _portal.Dialogs.WaitForAssertion(() => Assert.Contains($"Re-seal the chain from event #{ids[2]}?", _portal.Dialogs.Markup), Timeout);
+        Assert.True(_portal.Dialogs.Find("[data-testid=reseal-confirm]").HasAttribute("disabled"), "Re-seal needs a reason first.");
+        _portal.Dialogs.Type("[data-testid=reseal-reason]", "broken by the pre-fix append");
+        _portal.Dialogs.WaitForAssertion(() => Assert.False(_portal.Dialogs.Find("[data-testid=reseal-confirm]").HasAttribute("disabled")), Timeout);
+        _portal.Dialogs.Click("[data-testid=reseal-confirm]");
+
+        cut.WaitForAssertion(() => Assert.Equal("The chain is intact: 5 events verified.", cut.Find("[data-testid=verify-result]").TextContent.Trim()), Timeout);
+        var resealed = Assert.Single(await _portal.QueryAsync(db => db.AuditEvents.Where(e => e.Action == "audit.resealed")));
+        Assert.Equal("root", resealed.Actor);
+        Assert.Contains("broken by the pre-fix append", resealed.Details);
+    }
+
+    private Task<List<long>> EventIdsAsync() => _portal.QueryAsync(db => db.AuditEvents.OrderBy(e => e.Id).Select(e => e.Id));
+
+    /// <summary>The table refuses updates; an intruder with superuser rights switches that off first.</summary>
+    private async Task BypassAppendOnlyAsync(string sql)
+    {
+        await using var db = _portal.Db.CreateContext();
+        await db.Database.ExecuteSqlRawAsync("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete");
+        await db.Database.ExecuteSqlRawAsync(sql);
+        await db.Database.ExecuteSqlRawAsync("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete");
     }
 }
