@@ -141,6 +141,21 @@ public sealed class ChangePlan
     public List<PlannedWave> Waves { get; set; } = [];
     /// <summary>Clusters in the pipeline's scope that no wave holds: shown, never silently rolled to.</summary>
     public List<string> Unplanned { get; set; } = [];
+    /// <summary>How the rollback's waves run, by rollback wave index; empty until someone rolls the change back.</summary>
+    public List<RollbackWaveSettings> Rollback { get; set; } = [];
+    /// <summary>Touched clusters the rollback leaves alone, each with why (a newer change moved it since).</summary>
+    public List<string> RollbackSkipped { get; set; } = [];
+    /// <summary>The rollback was asked for as one emergency wave, all at once.</summary>
+    public bool RollbackAllAtOnce { get; set; }
+}
+
+/// <summary>One rollback wave's pacing, frozen when the rollback starts (from the forward wave it undoes).</summary>
+public sealed class RollbackWaveSettings
+{
+    public string Name { get; set; } = "";
+    public int MaxConcurrency { get; set; } = 1;
+    public int MinSuccessSeconds { get; set; }
+    public int ProgressDeadlineSeconds { get; set; } = 600;
 }
 
 public sealed class PlannedWave

@@ -18,7 +18,8 @@ public enum ChangeAction
 
 /// <summary>
 /// The legal moves of a change: PendingApproval → Approved → Running ⇄ Paused → Succeeded | Failed | Aborted | RolledBack,
-/// and Rejected. Everything that changes a status asks here first.
+/// and Rejected. Everything that changes a status asks here first. A rollback is a rollout too: it pauses, resumes and
+/// aborts like one (it resumes as a rollback).
 /// </summary>
 public static class ChangeLifecycle
 {
@@ -34,11 +35,9 @@ public static class ChangeLifecycle
             $"The change is {Describe(status)}; only a change awaiting approval can be {Verb(action)}.",
         ChangeAction.Start when status != ChangeStatus.Approved => $"The change is {Describe(status)}; only an approved change can start.",
         ChangeAction.Pause when status != ChangeStatus.Running => $"The change is {Describe(status)}; only a running rollout can be paused.",
-        ChangeAction.Pause when rollingBack => "A rollback runs to its end; it cannot be paused.",
         ChangeAction.Resume when status != ChangeStatus.Paused => $"The change is {Describe(status)}; only a paused rollout can be resumed.",
         ChangeAction.Abort when status is not (ChangeStatus.Running or ChangeStatus.Paused or ChangeStatus.Approved or ChangeStatus.PendingApproval) =>
             $"The change is {Describe(status)}; there is nothing left to abort.",
-        ChangeAction.Abort when rollingBack => "A rollback runs to its end; it cannot be aborted.",
         ChangeAction.Rollback when status is not (ChangeStatus.Running or ChangeStatus.Paused or ChangeStatus.Succeeded or ChangeStatus.Failed or ChangeStatus.Aborted) =>
             $"The change is {Describe(status)}; only a change that has started can be rolled back.",
         ChangeAction.Rollback when rollingBack => "The change is already being rolled back.",

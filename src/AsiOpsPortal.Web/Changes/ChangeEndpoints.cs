@@ -53,7 +53,15 @@ public static class ChangeEndpoints
         MapAction(api, "pause", (s, id, actor, reason, ct) => s.PauseAsync(id, actor, reason, ct));
         MapAction(api, "resume", (s, id, actor, reason, ct) => s.ResumeAsync(id, actor, reason, ct));
         MapAction(api, "abort", (s, id, actor, reason, ct) => s.AbortAsync(id, actor, reason, ct));
-        MapAction(api, "rollback", (s, id, actor, reason, ct) => s.RollbackAsync(id, actor, reason, ct));
+        api.MapPost("/{id:long}/rollback", async (long id, RollbackRequest? request, ChangeService changes, ClaimsPrincipal user, CancellationToken ct) =>
+                await changes.RollbackAsync(id, request ?? new RollbackRequest(null), user.ActorName(), ct))
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary("Roll the change back (SRE): the touched waves in reverse, each with its concurrency and a short soak; allAtOnce (with a reason) is the emergency option. Clusters a newer change moved are left alone and named.");
+
+        api.MapGet("/{id:long}/rollback-plan", async (long id, bool? allAtOnce, ChangeService changes, CancellationToken ct) =>
+                await changes.RollbackPreviewAsync(id, allAtOnce == true, ct))
+            .RequireAuthorization(Policies.Viewer)
+            .WithSummary("What a rollback would do now: clusters restored (to which version), clusters whose objects are removed, tier-0 clusters, clusters left alone and why, and the waves.");
     }
 
     private static void MapAction(RouteGroupBuilder api, string action, Func<ChangeService, long, string, string?, CancellationToken, Task<ChangeDetail>> act) =>

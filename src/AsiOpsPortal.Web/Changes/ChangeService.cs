@@ -2,6 +2,7 @@ using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
@@ -257,11 +258,43 @@ public sealed class ChangeService(
     public Task<ChangeDetail> RollbackAsync(long id, string actor, string? reason, CancellationToken ct = default) =>
         ActAsync(id, ChangeAction.Rollback, actor, reason, ct);
 
-    private async Task<ChangeDetail> ActAsync(long id, ChangeAction action, string actor, string? reason, CancellationToken ct)
+    /// <summary>
+    /// Rolls the change back along its waves in reverse, paced; or, with <see cref="RollbackRequest.AllAtOnce"/>, as one
+    /// emergency wave, which needs a reason. Clusters a newer change moved since are left alone and named.
+    /// </summary>
+    public Task<ChangeDetail> RollbackAsync(long id, RollbackRequest request, string actor, CancellationToken ct = default)
+    {
+        if (request.AllAtOnce == true && string.IsNullOrWhiteSpace(request.Reason))
+            throw new ValidationFailedException(["Say why the rollback must hit every cluster at once; the reason is audited."]);
+        return ActAsync(id, ChangeAction.Rollback, actor, request.Reason, ct, allAtOnce: request.AllAtOnce == true);
+    }
+
+    /// <summary>What rolling the change back now would do, without doing it: the dialog and <c>GET …/rollback-plan</c> show it.</summary>
+    public async Task<RollbackPreview> RollbackPreviewAsync(long id, bool allAtOnce, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await db.Changes.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) ?? throw new NotFoundException($"No change #{id}.");
+        var refusal = ChangeLifecycle.Refusal(change.Status, ChangeAction.Rollback, change.RollingBack) ?? await RolledBackBeforeAsync(db, change, ct);
+        var plan = await PlanRollbackAsync(db, change, allAtOnce, ct);
+        var clusters = plan.Clusters;
+        return new RollbackPreview(change.Id, What(change), plan.AllAtOnce, clusters.Count,
+            clusters.Where(c => !c.RemovesObjects).GroupBy(c => c.RestoresVersion!).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new RollbackRestoreView(g.Key, Names(g))).ToList(),
+            Names(clusters.Where(c => c.RemovesObjects)),
+            Names(clusters.Where(c => c.Tier == 0)),
+            plan.Skipped.Select(c => new RollbackSkipView(c.Name, c.MovedBy!)).ToList(),
+            plan.Waves.Select(w => new RollbackWaveView(w.Name, w.MaxConcurrency, w.SoakSeconds, w.ProgressDeadlineSeconds, w.Clusters.Select(c => c.Name).ToList())).ToList(),
+            refusal);
+    }
+
+    private static List<string> Names(IEnumerable<TouchedCluster> clusters) => clusters.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
+
+    private async Task<ChangeDetail> ActAsync(long id, ChangeAction action, string actor, string? reason, CancellationToken ct, bool allAtOnce = false)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var change = await LoadAsync(db, id, ct);
         if (ChangeLifecycle.Refusal(change.Status, action, change.RollingBack) is { } refusal) throw new ConflictException(refusal);
+        if (action == ChangeAction.Rollback && await RolledBackBeforeAsync(db, change, ct) is { } again) throw new ConflictException(again);
         var now = time.GetUtcNow();
         var why = string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";
         var run = false;
@@ -271,24 +304,34 @@ public sealed class ChangeService(
         {
             case ChangeAction.Pause:
                 change.Status = ChangeStatus.Paused;
-                change.StatusReason = $"Paused by {actor}{why}";
-                await audit.AppendAsync(db, actor, AuditActions.ChangePaused, Target(change), reason ?? "", ct: ct);
+                change.StatusReason = change.RollingBack ? $"Rollback paused by {actor}{why}; resuming carries the rollback on" : $"Paused by {actor}{why}";
+                await audit.AppendAsync(db, actor, AuditActions.ChangePaused, Target(change), (change.RollingBack ? "mid-rollback; " : "") + (reason ?? ""), ct: ct);
                 break;
             case ChangeAction.Resume:
-                // Retry what failed in the wave that stopped; the rest carries on where it was.
-                var wave = await db.RolloutWaves.Where(w => w.ChangeId == id && w.Phase == RolloutPhase.Forward && w.Status != WaveStatus.Succeeded)
+                // Retry what failed in the wave that stopped; the rest carries on where it was. A paused rollback resumes as a rollback.
+                var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
+                var wave = await db.RolloutWaves.Where(w => w.ChangeId == id && w.Phase == phase && w.Status != WaveStatus.Succeeded)
                     .OrderBy(w => w.Index).Select(w => (int?)w.Index).FirstOrDefaultAsync(ct);
                 var retried = await db.RolloutSteps
-                    .Where(s => s.ChangeId == id && s.Phase == RolloutPhase.Forward && s.Wave == wave && s.Status == StepStatus.Failed)
+                    .Where(s => s.ChangeId == id && s.Phase == phase && s.Wave == wave && s.Status == StepStatus.Failed)
                     .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Pending).SetProperty(s => s.Error, (string?)null), ct);
                 change.Status = ChangeStatus.Running;
-                change.StatusReason = null;
-                await audit.AppendAsync(db, actor, AuditActions.ChangeResumed, Target(change), $"{retried} failed clusters retried{why}", ct: ct);
+                change.StatusReason = change.RollingBack ? $"Rolling back, resumed by {actor}{why}" : null;
+                await audit.AppendAsync(db, actor, AuditActions.ChangeResumed, Target(change),
+                    $"{(change.RollingBack ? "rollback; " : "")}{retried} failed clusters retried{why}", ct: ct);
                 run = true;
                 break;
             case ChangeAction.Abort:
                 change.Status = ChangeStatus.Aborted;
                 change.StatusReason = $"Aborted by {actor}{why}";
+                if (change.RollingBack)
+                {
+                    var notReached = await db.RolloutSteps.Where(s => s.ChangeId == id && s.Phase == RolloutPhase.Rollback && s.Status == StepStatus.Pending)
+                        .OrderBy(s => s.Wave).ThenBy(s => s.Position).Select(s => s.ClusterName).ToListAsync(ct);
+                    change.StatusReason = $"Aborted mid-rollback by {actor}{why}. " + (notReached.Count == 0 ? "The rollback had reached every cluster."
+                        : $"{notReached.Count} cluster(s) the rollback had not reached keep {What(change)}: {string.Join(", ", notReached)}.");
+                    change.RollingBack = false;
+                }
                 change.FinishedAt = now;
                 await db.RolloutSteps.Where(s => s.ChangeId == id && s.Status == StepStatus.Pending)
                     .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Skipped), ct);
@@ -297,13 +340,12 @@ public sealed class ChangeService(
                 await audit.AppendAsync(db, actor, AuditActions.ChangeAborted, Target(change), reason ?? "", ct: ct);
                 break;
             case ChangeAction.Rollback:
-                var touched = await PlanRollbackAsync(db, change, ct);
+                var rollback = await StartRollbackAsync(db, change, allAtOnce, ct);
                 change.Status = ChangeStatus.Running;
                 change.RollingBack = true;
-                change.StatusReason = $"Rolling back, asked by {actor}{why}";
+                change.StatusReason = $"Rolling back{(allAtOnce ? " all at once (emergency)" : "")}, asked by {actor}{why}";
                 change.FinishedAt = null;
-                await audit.AppendAsync(db, actor, AuditActions.ChangeRollbackStarted, Target(change),
-                    $"{touched} touched clusters, most recent first{why}", ct: ct);
+                await audit.AppendAsync(db, actor, AuditActions.ChangeRollbackStarted, Target(change), DescribeRollback(rollback) + why, ct: ct);
                 run = true;
                 break;
         }
@@ -325,16 +367,24 @@ public sealed class ChangeService(
         if (status is { } s) query = query.Where(c => c.Status == s);
         var changes = await query.OrderByDescending(c => c.UpdatedAt).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
         var ids = changes.Select(c => c.Id).ToList();
-        var progress = await db.RolloutSteps.Where(r => ids.Contains(r.ChangeId) && r.Phase == RolloutPhase.Forward)
-            .GroupBy(r => r.ChangeId)
-            .Select(g => new { g.Key, Done = g.Count(r => r.Status == StepStatus.Succeeded), Total = g.Count() })
-            .ToDictionaryAsync(g => g.Key, ct);
-        return changes.Select(c => new ChangeSummary(
-            c.Id, c.Title, ChangeViewText.Of(c.Status), ChangeViewText.Of(c.RiskLevel), c.RequestedBy, What(c), c.PipelineName,
-            ApprovalPolicy.Count(c), c.RequiredApprovals,
-            progress.TryGetValue(c.Id, out var p) ? p.Done : 0,
-            progress.TryGetValue(c.Id, out p) ? p.Total : c.Plan.Waves.Sum(w => w.Clusters.Count),
-            c.CreatedAt, c.UpdatedAt, c.StatusReason) { SchedulerPolicy = c.SchedulerPolicyName, Authors = [c.RequestedBy, .. c.EditedBy] }).ToList();
+        // Once a change is rolled back, its bar counts the rollback: a rolled-back change must not look like a finished rollout.
+        var progress = (await db.RolloutSteps.Where(r => ids.Contains(r.ChangeId))
+            .GroupBy(r => new { r.ChangeId, r.Phase })
+            .Select(g => new { g.Key.ChangeId, g.Key.Phase, Done = g.Count(r => r.Status == StepStatus.Succeeded), Total = g.Count() })
+            .ToListAsync(ct))
+            .GroupBy(p => p.ChangeId)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.Phase).First());
+        return changes.Select(c =>
+        {
+            var p = progress.GetValueOrDefault(c.Id);
+            return new ChangeSummary(
+                c.Id, c.Title, ChangeViewText.Of(c.Status), ChangeViewText.Of(c.RiskLevel), c.RequestedBy, What(c), c.PipelineName,
+                ApprovalPolicy.Count(c), c.RequiredApprovals,
+                p?.Done ?? 0, p?.Total ?? c.Plan.Waves.Sum(w => w.Clusters.Count),
+                c.CreatedAt, c.UpdatedAt, c.StatusReason) {
+                SchedulerPolicy = c.SchedulerPolicyName, ProgressOfRollback = p?.Phase == RolloutPhase.Rollback, Authors = [c.RequestedBy, .. c.EditedBy],
+            };
+        }).ToList();
     }
 
     /// <summary>Changes awaiting a review that <paramref name="user"/> may give (the approval inbox).</summary>
@@ -624,26 +674,82 @@ public sealed class ChangeService(
         }
     }
 
-    /// <summary>One rollback wave over every cluster the rollout touched, most recently touched first.</summary>
-    private static async Task<int> PlanRollbackAsync(PortalDbContext db, Change change, CancellationToken ct)
+    /// <summary>A change is rolled back once: its rollback rows are unique per cluster, and a second undo needs a new change.</summary>
+    private static async Task<string?> RolledBackBeforeAsync(PortalDbContext db, Change change, CancellationToken ct) =>
+        await db.RolloutWaves.AnyAsync(w => w.ChangeId == change.Id && w.Phase == RolloutPhase.Rollback, ct)
+            ? "This change was rolled back once already; to move the fleet again, propose a new change."
+            : null;
+
+    /// <summary>
+    /// What a rollback would do now: every cluster the rollout touched, the version it gets back (or that its objects go),
+    /// its tier, and whether a newer change has moved it since; planned by <see cref="RollbackPlanner"/>.
+    /// </summary>
+    private static async Task<PlannedRollback> PlanRollbackAsync(PortalDbContext db, Change change, bool allAtOnce, CancellationToken ct)
+    {
+        var steps = await db.RolloutSteps.AsNoTracking()
+            .Where(s => s.ChangeId == change.Id && s.Phase == RolloutPhase.Forward && s.StartedAt != null).ToListAsync(ct);
+        var ids = steps.Select(s => s.ClusterId).ToList();
+        var tiers = await db.Clusters.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Tier, ct);
+        var releases = change.ComponentId is { } componentId
+            ? await db.ClusterReleases.AsNoTracking().Where(r => r.ComponentId == componentId && ids.Contains(r.ClusterId)).ToDictionaryAsync(r => r.ClusterId, ct)
+            : [];
+        var planned = change.Plan.Waves.SelectMany(w => w.Clusters).DistinctBy(c => c.ClusterId).ToDictionary(c => c.ClusterId);
+        var touched = steps.Select(s => new TouchedCluster(s.ClusterId, s.ClusterName, s.Wave, s.AppliedAt ?? s.StartedAt!.Value,
+            tiers.GetValueOrDefault(s.ClusterId, ClusterRules.LeastCriticalTier), planned.GetValueOrDefault(s.ClusterId)?.PreviousVersion,
+            RollbackPlanner.MovedSince(change.Id, s.StartedAt!.Value, releases.GetValueOrDefault(s.ClusterId)))).ToList();
+        return RollbackPlanner.Plan(change.Plan.Waves, touched, allAtOnce);
+    }
+
+    /// <summary>Plans the rollback and writes its waves and steps; the pacing is frozen on the plan, where the runner reads it.</summary>
+    private static async Task<PlannedRollback> StartRollbackAsync(PortalDbContext db, Change change, bool allAtOnce, CancellationToken ct)
     {
         // Clusters still waiting will never be touched now.
         await db.RolloutSteps.Where(s => s.ChangeId == change.Id && s.Phase == RolloutPhase.Forward && s.Status == StepStatus.Pending)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Skipped), ct);
         await db.RolloutWaves.Where(w => w.ChangeId == change.Id && w.Phase == RolloutPhase.Forward && w.Status == WaveStatus.Pending)
             .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WaveStatus.Skipped), ct);
-        var touched = await db.RolloutSteps.AsNoTracking()
-            .Where(s => s.ChangeId == change.Id && s.Phase == RolloutPhase.Forward && s.StartedAt != null)
-            .OrderByDescending(s => s.AppliedAt ?? s.StartedAt).ThenByDescending(s => s.Id)
-            .ToListAsync(ct);
-        db.RolloutWaves.Add(new RolloutWave { ChangeId = change.Id, Phase = RolloutPhase.Rollback, Index = 0, Name = "rollback" });
-        for (var p = 0; p < touched.Count; p++)
-            db.RolloutSteps.Add(new RolloutStep
+        var rollback = await PlanRollbackAsync(db, change, allAtOnce, ct);
+        for (var w = 0; w < rollback.Waves.Count; w++)
+        {
+            var wave = rollback.Waves[w];
+            db.RolloutWaves.Add(new RolloutWave { ChangeId = change.Id, Phase = RolloutPhase.Rollback, Index = w, Name = wave.Name });
+            for (var p = 0; p < wave.Clusters.Count; p++)
+                db.RolloutSteps.Add(new RolloutStep
+                {
+                    ChangeId = change.Id, Phase = RolloutPhase.Rollback, Wave = w, Position = p,
+                    ClusterId = wave.Clusters[p].ClusterId, ClusterName = wave.Clusters[p].Name,
+                });
+        }
+        // A fresh instance so EF sees the jsonb value changed.
+        change.Plan = new ChangePlan
+        {
+            Waves = change.Plan.Waves, Unplanned = change.Plan.Unplanned, RollbackAllAtOnce = rollback.AllAtOnce,
+            Rollback = rollback.Waves.Select(w => new RollbackWaveSettings
             {
-                ChangeId = change.Id, Phase = RolloutPhase.Rollback, Wave = 0, Position = p,
-                ClusterId = touched[p].ClusterId, ClusterName = touched[p].ClusterName,
-            });
-        return touched.Count;
+                Name = w.Name, MaxConcurrency = w.MaxConcurrency, MinSuccessSeconds = w.SoakSeconds, ProgressDeadlineSeconds = w.ProgressDeadlineSeconds,
+            }).ToList(),
+            RollbackSkipped = rollback.Skipped.Select(c => $"{c.Name}: {c.MovedBy}").ToList(),
+        };
+        return rollback;
+    }
+
+    /// <summary>The rollback in one audit line: how many clusters, in which waves, what each gets, tier 0, and what it leaves alone.</summary>
+    private static string DescribeRollback(PlannedRollback rollback)
+    {
+        var clusters = rollback.Clusters;
+        var parts = new List<string>
+        {
+            $"{clusters.Count} clusters" + (rollback.AllAtOnce ? " all at once (emergency)" : $" in {rollback.Waves.Count} waves, newest first")
+                + (rollback.Waves.Count > 0 ? $": {string.Join(" → ", rollback.Waves.Select(w => $"{w.Name} ({w.Clusters.Count})"))}" : ""),
+        };
+        var restored = clusters.Where(c => !c.RemovesObjects).ToList();
+        if (restored.Count > 0) parts.Add($"restored: {string.Join(", ", restored.Select(c => $"{c.Name} to {c.RestoresVersion}"))}");
+        var removed = Names(clusters.Where(c => c.RemovesObjects));
+        if (removed.Count > 0) parts.Add($"objects removed (nothing ran before): {string.Join(", ", removed)}");
+        var tierZero = Names(clusters.Where(c => c.Tier == 0));
+        if (tierZero.Count > 0) parts.Add($"tier 0: {string.Join(", ", tierZero)}");
+        if (rollback.Skipped.Count > 0) parts.Add($"left alone: {string.Join("; ", rollback.Skipped.Select(c => $"{c.Name} ({c.MovedBy})"))}");
+        return string.Join("; ", parts);
     }
 
     private static async Task<Change> LoadAsync(PortalDbContext db, long id, CancellationToken ct) =>

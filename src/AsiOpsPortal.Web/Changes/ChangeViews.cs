@@ -60,6 +60,35 @@ public sealed record ReviewRequest(string? Decision, string? Comment);
 
 public sealed record ActionRequest(string? Reason);
 
+/// <summary>
+/// The body of <c>POST /api/v1/changes/{id}/rollback</c>: why, and whether to hit every cluster at once (an emergency
+/// option that needs the reason). Without a body the rollback is paced along the waves in reverse.
+/// </summary>
+public sealed record RollbackRequest(string? Reason, bool? AllAtOnce = null);
+
+/// <summary>
+/// What rolling a change back would do: how many clusters, which get which older version back and which lose the change's
+/// objects (nothing ran there before), the tier-0 clusters among them, the touched clusters left alone (a newer change moved
+/// them) and the waves. <see cref="Refusal"/> says why the change cannot be rolled back now (null: it can).
+/// </summary>
+public sealed record RollbackPreview(
+    long ChangeId,
+    string What,
+    bool AllAtOnce,
+    int ClusterCount,
+    IReadOnlyList<RollbackRestoreView> Restored,
+    IReadOnlyList<string> Removed,
+    IReadOnlyList<string> TierZero,
+    IReadOnlyList<RollbackSkipView> Skipped,
+    IReadOnlyList<RollbackWaveView> Waves,
+    string? Refusal);
+
+public sealed record RollbackRestoreView(string Version, IReadOnlyList<string> Clusters);
+
+public sealed record RollbackSkipView(string Cluster, string Why);
+
+public sealed record RollbackWaveView(string Name, int MaxConcurrency, int SoakSeconds, int ProgressDeadlineSeconds, IReadOnlyList<string> Clusters);
+
 /// <summary>Why a person may not review a change, and why they may not grant its freeze exception; null where they may.</summary>
 public sealed record ChangeRefusals(string? Review, string? Grant);
 
@@ -84,6 +113,9 @@ public sealed record ChangeSummary(
 
     /// <summary>The requester and everyone who edited the change: none of them may review it.</summary>
     public IReadOnlyList<string> Authors { get; init; } = [];
+
+    /// <summary>The clusters counted are the rollback's: the change is being (or was) rolled back.</summary>
+    public bool ProgressOfRollback { get; init; }
 }
 
 public sealed record ChangeDetail(
@@ -134,6 +166,12 @@ public sealed record ChangeDetail(
 
     /// <summary>The freeze windows the change asks to run through, and whether an Admin granted it; null when it asks for none.</summary>
     public RunThroughView? RunThrough { get; init; }
+
+    /// <summary>Touched clusters the rollback left alone, each with why.</summary>
+    public IReadOnlyList<string> RollbackSkipped { get; init; } = [];
+
+    /// <summary>The rollback was run as one emergency wave, all at once.</summary>
+    public bool RollbackAllAtOnce { get; init; }
 }
 
 public sealed record RunThroughView(IReadOnlyList<string> Windows, string Reason, string? GrantedBy, string? GrantReason, DateTimeOffset? GrantedAt);

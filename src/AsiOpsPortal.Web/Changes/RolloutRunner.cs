@@ -378,6 +378,7 @@ public sealed class RolloutRunner(
             if (remove)
             {
                 Succeed(step, "removed (no earlier version to restore)");
+                await RecordReleaseAsync(db, change, step, ct); // the cluster runs nothing of the component now
                 return;
             }
             var deadline = step.StartedAt!.Value.AddSeconds(Settings(change, step.Phase, step.Wave).ProgressDeadlineSeconds);
@@ -515,13 +516,23 @@ public sealed class RolloutRunner(
         waves.Select(w => new WaveState(w.Index, w.Name, w.Status, Settings(change, phase, w.Index), w.ConvergedAt)).ToList(),
         steps.Select(s => new StepState(s.Id, s.Wave, s.Position, s.ClusterName, s.Status, s.StartedAt, s.Error)).ToList());
 
-    /// <summary>A forward wave runs as planned; the rollback wave goes as wide and waits as long as the widest planned wave, and never pauses.</summary>
+    /// <summary>
+    /// A forward wave runs as planned; a rollback wave as the rollback planned it when it started (see RollbackPlanner). A
+    /// rollback wave never pauses itself on failures: it tries every cluster, since stopping would leave more of them on
+    /// the version being undone; a person can still pause or abort it. Rollbacks started before their pacing was
+    /// recorded run as one wave as wide as the widest planned wave.
+    /// </summary>
     private static WaveSettings Settings(Change change, RolloutPhase phase, int index)
     {
         if (phase == RolloutPhase.Forward)
         {
             var w = change.Plan.Waves[index];
             return new WaveSettings(w.MaxConcurrency, w.MinSuccessSeconds, w.ProgressDeadlineSeconds, FailureBudget.Parse(w.MaxFailures), w.Canary);
+        }
+        if (index < change.Plan.Rollback.Count)
+        {
+            var r = change.Plan.Rollback[index];
+            return new WaveSettings(Math.Max(1, r.MaxConcurrency), r.MinSuccessSeconds, r.ProgressDeadlineSeconds, FailureBudget.None, Canary: false, PausesOnFailure: false);
         }
         var waves = change.Plan.Waves;
         return new WaveSettings(

@@ -53,13 +53,20 @@ public class ChangeLifecycleTests
         }
     }
 
-    [Theory]
-    [InlineData(ChangeAction.Pause)]
-    [InlineData(ChangeAction.Abort)]
-    [InlineData(ChangeAction.Rollback)]
-    public void Refusal_StopsInterference_WhenARollbackIsRunning(ChangeAction action)
+    [Fact]
+    public void Refusal_RefusesASecondRollback_WhenARollbackIsRunning()
     {
-        Assert.NotNull(ChangeLifecycle.Refusal(ChangeStatus.Running, action, rollingBack: true));
+        Assert.NotNull(ChangeLifecycle.Refusal(ChangeStatus.Running, ChangeAction.Rollback, rollingBack: true));
+    }
+
+    [Theory]
+    [InlineData(ChangeStatus.Running, ChangeAction.Pause, ChangeStatus.Paused)]
+    [InlineData(ChangeStatus.Running, ChangeAction.Abort, ChangeStatus.Aborted)]
+    [InlineData(ChangeStatus.Paused, ChangeAction.Resume, ChangeStatus.Running)]
+    [InlineData(ChangeStatus.Paused, ChangeAction.Abort, ChangeStatus.Aborted)]
+    public void After_PausesResumesAndAbortsARollback_LikeARollout(ChangeStatus from, ChangeAction action, ChangeStatus to)
+    {
+        Assert.Equal(to, ChangeLifecycle.After(from, action, rollingBack: true));
     }
 
     [Fact]

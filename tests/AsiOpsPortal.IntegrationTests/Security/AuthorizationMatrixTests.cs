@@ -51,6 +51,7 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("POST", "/api/v1/changes/{id:long}/resume", "/api/v1/changes/999999/resume", Roles.Sre, new { }),
         new("POST", "/api/v1/changes/{id:long}/abort", "/api/v1/changes/999999/abort", Roles.Sre, new { }),
         new("POST", "/api/v1/changes/{id:long}/rollback", "/api/v1/changes/999999/rollback", Roles.Sre, new { }),
+        new("GET", "/api/v1/changes/{id:long}/rollback-plan", "/api/v1/changes/999999/rollback-plan", Roles.Viewer),
         new("GET", "/api/v1/risk-rules", "/api/v1/risk-rules", Roles.Sre),
         new("GET", "/api/v1/risk-rules/{name}", "/api/v1/risk-rules/no-such-rule", Roles.Sre),
         new("PUT", "/api/v1/risk-rules/{name}", "/api/v1/risk-rules/no-such-rule", Roles.Admin, new { enabled = true }),

@@ -202,6 +202,46 @@ public sealed class ChangePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RollbackDialog_NamesWhatTheRollbackDoes_AndNeedsAReasonToGoAllAtOnce()
+    {
+        await RecordRunning126Async("test-hz-01");
+        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await using (var db = _portal.Db.CreateContext())
+        {
+            var now = DateTimeOffset.UtcNow;
+            await db.Clusters.Where(c => c.Name == "test-hz-01").ExecuteUpdateAsync(u => u.SetProperty(c => c.Tier, 0));
+            await db.RolloutSteps.Where(s => s.ChangeId == _changeId && s.ClusterName == "test-hz-01")
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Succeeded).SetProperty(s => s.StartedAt, now).SetProperty(s => s.FinishedAt, now.AddSeconds(2)));
+            await db.RolloutSteps.Where(s => s.ChangeId == _changeId && s.ClusterName == "test-hz-02")
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Succeeded).SetProperty(s => s.StartedAt, now.AddSeconds(3)).SetProperty(s => s.FinishedAt, now.AddSeconds(5)));
+        }
+        var cut = RenderPage();
+
+        cut.Click("[data-testid=rollback]");
+
+        var dialog = _portal.Dialogs;
+        dialog.WaitForAssertion(() => Assert.NotEmpty(dialog.FindAll("[data-testid=rollback-wave]")), Timeout);
+        Assert.Contains("2 cluster(s)", dialog.Find("[data-testid=rollback-summary]").TextContent);
+        Assert.Contains("test-hz-01", dialog.Find("[data-testid=rollback-restored][data-version='1.26']").TextContent);
+        Assert.Contains("test-hz-02", dialog.Find("[data-testid=rollback-removed]").TextContent);
+        Assert.DoesNotContain("test-sh-01", dialog.Find("[data-testid=rollback-removed]").TextContent);
+        Assert.Contains("test-hz-01", dialog.Find("[data-testid=rollback-tier0]").TextContent);
+        Assert.Equal(["rollback of rest", "rollback of canary"], dialog.FindAll("[data-testid=rollback-wave]").Select(w => w.GetAttribute("data-wave")));
+
+        dialog.OnRenderer(() => dialog.Find("input[type=checkbox]").Change(true));
+        dialog.WaitForAssertion(() => Assert.Single(dialog.FindAll("[data-testid=rollback-wave]")), Timeout);
+        Assert.True(dialog.Find("button[data-testid=rollback-confirm]").HasAttribute("disabled"));
+        dialog.Type("textarea", "every cluster is down");
+        dialog.WaitForAssertion(() => Assert.False(dialog.Find("button[data-testid=rollback-confirm]").HasAttribute("disabled")), Timeout);
+        dialog.Click("button[data-testid=rollback-confirm]");
+
+        cut.WaitForAssertion(() => Assert.Contains("all at once", cut.Find("[data-testid=rollback-heading]").TextContent), Timeout);
+        var change = (await Changes.GetAsync(_changeId))!;
+        Assert.True(change.RollingBack);
+        Assert.Equal(["rollback, all at once"], change.RollbackWaves.Select(w => w.Name));
+    }
+
+    [Fact]
     public void ChangePage_OffersNoActionsToAViewer()
     {
         _portal.SignIn("dave", Roles.Viewer);
