@@ -19,6 +19,8 @@ public static class AuditActions
 {
     public const string Login = "auth.login";
     public const string LoginFailed = "auth.login-failed";
+    /// <summary>A sign-in refused unchecked because its address or account had too many recent failures.</summary>
+    public const string LoginThrottled = "auth.login-throttled";
     public const string Logout = "auth.logout";
     public const string AccessDenied = "auth.denied";
     public const string UserCreated = "user.created";
