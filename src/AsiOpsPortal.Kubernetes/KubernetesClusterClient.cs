@@ -265,6 +265,10 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
 
         var config = Kubeconfig.Resolve(target.Kubeconfig, target.Context);
         config.HttpClientTimeout = _options.RequestTimeout;
+        config.FirstMessageHandlerSetup = handler =>
+        {
+            if (handler is SocketsHttpHandler sockets) sockets.ConnectCallback = (context, ct) => ConnectIfAllowedAsync(context, _options.AllowedAddresses, ct);
+        };
         var limiter = _limiters.GetOrAdd(target.ClusterId, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = _options.Burst,
@@ -284,6 +288,27 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         _served.TryRemove(target.ClusterId, out _);
         return entry.Client;
     }
+
+    /// <summary>Connects only to addresses the address rules allow, judged on what the host resolves to now.</summary>
+    private static async ValueTask<Stream> ConnectIfAllowedAsync(SocketsHttpConnectionContext context, IReadOnlyCollection<string> allowed, CancellationToken ct)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        if (ApiServerAddressRules.Problem(host, addresses, allowed) is { } problem) throw new ApiServerAddressRefusedException(problem);
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class ApiServerAddressRefusedException(string message) : Exception(message);
 
     /// <summary>Turns transport and API failures into messages that say what to check.</summary>
     internal static Exception? Translate(ClusterTarget target, Exception e, string? doing = null, Uri? server = null)
@@ -308,6 +333,8 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
                 return new ClusterCallException(ClusterFailure.Invalid, $"{subject}: the API server refused it as invalid ({(int)http.Response.StatusCode}){Said(http)}.", http);
             case HttpOperationException http:
                 return new ClusterCallException(ClusterFailure.ServerError, $"{subject}: the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}{Said(http)}.", http);
+            case HttpRequestException http when Find<ApiServerAddressRefusedException>(http) is { } refused:
+                return new ClusterCallException(ClusterFailure.Unreachable, $"{subject}: {refused.Message}", http);
             case HttpRequestException http when Find<AuthenticationException>(http) is not null:
                 return new ClusterCallException(ClusterFailure.Tls, $"{subject}: the TLS handshake failed ({Find<AuthenticationException>(http)!.Message}). Check the server URL's scheme and the kubeconfig's certificate-authority-data.", http);
             // Refused, reset, no route, unknown host: one message, so registering URLs cannot map which ports are open inside

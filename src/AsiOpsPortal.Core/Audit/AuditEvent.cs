@@ -25,6 +25,8 @@ public static class AuditActions
     public const string AccessDenied = "auth.denied";
     public const string UserCreated = "user.created";
     public const string RoleChanged = "user.role-changed";
+    public const string UserLocked = "user.locked";
+    public const string UserUnlocked = "user.unlocked";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string ClusterRegistered = "cluster.registered";

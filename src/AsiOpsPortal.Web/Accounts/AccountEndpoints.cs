@@ -99,6 +99,17 @@ public static class AccountEndpoints
             await service.SetRoleAsync(name, request.Role, user.ActorName());
             return Results.NoContent();
         });
+        // Locking is an Admin's decision, never the side effect of someone else's failed sign-ins.
+        users.MapPut("/{name}/lock", async (string name, UserAdminService service, ClaimsPrincipal user) =>
+        {
+            await service.SetLockedAsync(name, locked: true, user.ActorName());
+            return Results.NoContent();
+        });
+        users.MapDelete("/{name}/lock", async (string name, UserAdminService service, ClaimsPrincipal user) =>
+        {
+            await service.SetLockedAsync(name, locked: false, user.ActorName());
+            return Results.NoContent();
+        });
     }
 
     private static bool AcceptsHtml(HttpRequest request) =>

@@ -113,4 +113,25 @@ public sealed class LoginThrottleTests(ThrottledPortal world) : IClassFixture<Th
         Assert.Equal(HttpStatusCode.Redirect, other.StatusCode);
         Assert.Contains("error=invalid", other.Headers.Location!.OriginalString);
     }
+
+    [Fact]
+    public async Task AdminLock_StopsSignInAndApiTokens_UntilAnAdminUnlocks()
+    {
+        var admin = world.Portal.ApiClient("admin");
+        var dave = world.Portal.ApiClient("dave");
+
+        using (var locked = await admin.PutAsync("/api/v1/users/dave/lock", null))
+            Assert.Equal(HttpStatusCode.NoContent, locked.StatusCode);
+        using (var refused = await dave.GetAsync("/api/v1/clusters"))
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        using (var browser = world.BrowserFrom("203.0.113.30"))
+        using (var signIn = await browser.PostLoginAsync("dave", PortalFactory.PasswordOf("dave")))
+            Assert.Contains("error=locked", signIn.Headers.Location!.OriginalString);
+        Assert.Single(await admin.AuditAsync(AuditActions.UserLocked, "admin"));
+
+        using (var unlocked = await admin.DeleteAsync("/api/v1/users/dave/lock"))
+            Assert.Equal(HttpStatusCode.NoContent, unlocked.StatusCode);
+        using var back = await dave.GetAsync("/api/v1/clusters");
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+    }
 }
