@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Data;
@@ -8,7 +6,6 @@ using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace AsiOpsPortal.Web.Clusters;
 
@@ -20,7 +17,6 @@ public sealed class ClusterService(
     AuditLog audit,
     IBackgroundJobClient jobs,
     TimeProvider time,
-    IOptions<PortalOptions> options,
     ILogger<ClusterService> log)
 {
     public const int MaxPageSize = 500;
@@ -46,11 +42,9 @@ public sealed class ClusterService(
         if (await db.Clusters.AnyAsync(c => c.Name == name, ct))
             throw new ConflictException($"A cluster named '{name}' is already registered.");
 
-        if (await AddressProblemAsync(new Uri(config!.Host), ct) is { } addressProblem)
-            throw new ValidationFailedException([$"{addressProblem} Nothing was saved."]);
-
-        // Contact the cluster before saving anything: a registry of clusters we cannot reach helps nobody.
-        var context = string.IsNullOrWhiteSpace(registration.Context) ? config.CurrentContext : registration.Context;
+        // Contact the cluster before saving anything: a registry of clusters we cannot reach helps nobody. The client checks
+        // the server's address (Portal:ClusterAddresses) at every connection, this first one included.
+        var context = string.IsNullOrWhiteSpace(registration.Context) ? config!.CurrentContext : registration.Context;
         var target = new ClusterTarget(Guid.NewGuid(), name, registration.Kubeconfig, context);
         ClusterProbe probe;
         try
@@ -92,26 +86,6 @@ public sealed class ClusterService(
         }
         jobs.Enqueue<InventorySyncJob>(job => job.SyncClusterAsync(cluster.Id, CancellationToken.None));
         return ToDetails(cluster);
-    }
-
-    /// <summary>
-    /// Why the portal may not call the API server at <paramref name="server"/>, checked on every address its host resolves
-    /// to (a name may point anywhere); null when it may.
-    /// </summary>
-    private async Task<string?> AddressProblemAsync(Uri server, CancellationToken ct)
-    {
-        IPAddress[] addresses;
-        if (IPAddress.TryParse(server.Host.Trim('[', ']'), out var literal)) addresses = [literal];
-        else
-        {
-            try { addresses = await Dns.GetHostAddressesAsync(server.IdnHost, ct); }
-            catch (SocketException e)
-            {
-                log.LogWarning(e, "Resolving the API server {Host} failed", server.Host);
-                return $"The portal could not reach the API server at {server.Host}:{server.Port}. Check the server URL, DNS, firewalls and that the API server is up.";
-            }
-        }
-        return ApiServerAddressRules.Problem(server.Host, addresses, options.Value.ClusterAddresses);
     }
 
     public async Task<ClusterDetails> UpdateAsync(string name, ClusterMetadataUpdate update, string actor, CancellationToken ct = default)

@@ -70,9 +70,10 @@ public sealed class PortalOptions
     public List<string> TrustedProxies { get; set; } = [];
 
     /// <summary>
-    /// Where clusters' API servers may be: addresses, CIDR ranges ("10.20.0.0/16"), host names or "*.example.com". A
-    /// registration whose server resolves elsewhere is refused. Empty: any address but the ones never allowed (link-local,
-    /// cloud metadata, unspecified). Loopback is allowed when empty, for the demo's FleetSim; production should list its ranges.
+    /// Where clusters' API servers may be: addresses, CIDR ranges ("10.20.0.0/16"), host names or "*.example.com". The
+    /// portal never connects to a server resolving elsewhere (checked at every connection), so it cannot be registered.
+    /// Empty: any address but the ones never allowed (link-local, cloud metadata, unspecified); loopback included, for the
+    /// demo's FleetSim. Production should list its ranges.
     /// </summary>
     public List<string> ClusterAddresses { get; set; } = [];
 
