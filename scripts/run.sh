@@ -14,7 +14,15 @@ DATA=$REPO/.data
 KUBECONFIGS=$DATA/fleet/kubeconfigs
 LOGS=$DATA/logs
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+KEK=$DATA/kek.key
 mkdir -p "$KUBECONFIGS" "$LOGS"
+
+# The key-encryption key: Data Protection keys in the database are encrypted with it, so a dump of the
+# database alone decrypts nothing. Owner-only, outside the database, never in git (.data/ is ignored).
+if [[ ! -s $KEK ]]; then
+  (umask 077 && head -c 32 /dev/urandom | base64 >"$KEK")
+fi
+chmod 600 "$KEK"
 
 # Wait until URL answers; fail early if the process behind it died, and show why.
 wait_for() {
@@ -85,6 +93,7 @@ ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
 ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
 ConnectionStrings__Portal="Host=127.0.0.1;Port=$PG_PORT;Database=asiops;Username=postgres" \
 Portal__MigrateOnStartup=true \
+Portal__KeyEncryption__KeyFile="$KEK" \
 Demo__Enabled=true \
 Demo__FleetFile="$KUBECONFIGS/fleet.json" \
 Demo__TokensFile="$DATA/demo-tokens.json" \

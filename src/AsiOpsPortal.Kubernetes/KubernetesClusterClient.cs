@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
@@ -248,10 +247,11 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            // The client enforces its timeout by cancelling: a cancellation nobody asked for is a timeout.
-            throw new ClusterCallException(ClusterFailure.Timeout, $"{Subject(target, doing)}: no answer within {_options.RequestTimeout.TotalSeconds:0} s. The API server is slow or a firewall drops the traffic.", e);
+            // The client enforces its timeout by cancelling: a cancellation nobody asked for is a timeout. Said like any
+            // other failure to reach the server, so messages do not tell a filtered port from a closed one.
+            throw Unreachable(ClusterFailure.Timeout, target, client.BaseUri, doing, e);
         }
-        catch (Exception e) when (Translate(target, e, doing) is { } translated)
+        catch (Exception e) when (Translate(target, e, doing, client.BaseUri) is { } translated)
         {
             throw translated;
         }
@@ -265,6 +265,10 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
 
         var config = Kubeconfig.Resolve(target.Kubeconfig, target.Context);
         config.HttpClientTimeout = _options.RequestTimeout;
+        config.FirstMessageHandlerSetup = handler =>
+        {
+            if (handler is SocketsHttpHandler sockets) sockets.ConnectCallback = (context, ct) => ConnectIfAllowedAsync(context, _options.AllowedAddresses, ct);
+        };
         var limiter = _limiters.GetOrAdd(target.ClusterId, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = _options.Burst,
@@ -285,41 +289,68 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         return entry.Client;
     }
 
-    /// <summary>Turns transport and API failures into messages that say what to check.</summary>
-    internal static Exception? Translate(ClusterTarget target, Exception e, string? doing = null)
+    /// <summary>Connects only to addresses the address rules allow, judged on what the host resolves to now.</summary>
+    private static async ValueTask<Stream> ConnectIfAllowedAsync(SocketsHttpConnectionContext context, IReadOnlyCollection<string> allowed, CancellationToken ct)
     {
-        var server = Subject(target, doing);
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        if (ApiServerAddressRules.Problem(host, addresses, allowed) is { } problem) throw new ApiServerAddressRefusedException(problem);
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class ApiServerAddressRefusedException(string message) : Exception(message);
+
+    /// <summary>Turns transport and API failures into messages that say what to check.</summary>
+    internal static Exception? Translate(ClusterTarget target, Exception e, string? doing = null, Uri? server = null)
+    {
+        var subject = Subject(target, doing);
         switch (e)
         {
             case KubeconfigException or ClusterCallException:
                 return null;
             case HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } http:
-                return new ClusterCallException(ClusterFailure.Unauthorized, $"{server}: the API server rejected the credentials (401). The token or client certificate is wrong or expired.", http);
+                return new ClusterCallException(ClusterFailure.Unauthorized, $"{subject}: the API server rejected the credentials (401). The token or client certificate is wrong or expired.", http);
             case HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http when doing is null:
-                return new ClusterCallException(ClusterFailure.Forbidden, $"{server}: the credentials are valid but not allowed to do this (403). Grant the portal's service account read access to nodes.", http);
+                return new ClusterCallException(ClusterFailure.Forbidden, $"{subject}: the credentials are valid but not allowed to do this (403). Grant the portal's service account read access to nodes.", http);
             case HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } http:
-                return new ClusterCallException(ClusterFailure.Forbidden, $"{server}: the credentials are valid but not allowed to do this (403){Said(http)}. Grant the portal's service account the rights this needs.", http);
+                return new ClusterCallException(ClusterFailure.Forbidden, $"{subject}: the credentials are valid but not allowed to do this (403){Said(http)}. Grant the portal's service account the rights this needs.", http);
             // Object verbs get the server's own words: "namespaces \"shop\" not found", the conflicting field manager, the invalid field.
             case HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } http when doing is not null:
-                return new ClusterCallException(ClusterFailure.NotFound, $"{server}: not found (404){Said(http)}.", http);
+                return new ClusterCallException(ClusterFailure.NotFound, $"{subject}: not found (404){Said(http)}.", http);
             case HttpOperationException { Response.StatusCode: HttpStatusCode.Conflict } http when doing is not null:
-                return new ClusterCallException(ClusterFailure.Conflict, $"{server}: conflict (409){Said(http)}.", http);
+                return new ClusterCallException(ClusterFailure.Conflict, $"{subject}: conflict (409){Said(http)}.", http);
             case HttpOperationException { Response.StatusCode: HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity } http when doing is not null:
-                return new ClusterCallException(ClusterFailure.Invalid, $"{server}: the API server refused it as invalid ({(int)http.Response.StatusCode}){Said(http)}.", http);
+                return new ClusterCallException(ClusterFailure.Invalid, $"{subject}: the API server refused it as invalid ({(int)http.Response.StatusCode}){Said(http)}.", http);
             case HttpOperationException http:
-                return new ClusterCallException(ClusterFailure.ServerError, $"{server}: the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}{Said(http)}.", http);
+                return new ClusterCallException(ClusterFailure.ServerError, $"{subject}: the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}{Said(http)}.", http);
+            case HttpRequestException http when Find<ApiServerAddressRefusedException>(http) is { } refused:
+                return new ClusterCallException(ClusterFailure.Unreachable, $"{subject}: {refused.Message}", http);
             case HttpRequestException http when Find<AuthenticationException>(http) is not null:
-                return new ClusterCallException(ClusterFailure.Tls, $"{server}: the TLS handshake failed ({Find<AuthenticationException>(http)!.Message}). Check the server URL's scheme and the kubeconfig's certificate-authority-data.", http);
-            case HttpRequestException http when Find<SocketException>(http) is { } socket:
-                return new ClusterCallException(ClusterFailure.Unreachable, $"{server}: cannot connect ({socket.SocketErrorCode}). Check the server URL, DNS and network path.", http);
+                return new ClusterCallException(ClusterFailure.Tls, $"{subject}: the TLS handshake failed ({Find<AuthenticationException>(http)!.Message}). Check the server URL's scheme and the kubeconfig's certificate-authority-data.", http);
+            // Refused, reset, no route, unknown host: one message, so registering URLs cannot map which ports are open inside
+            // the network. The socket's own words stay in the inner exception, for the server log.
             case HttpRequestException http:
-                return new ClusterCallException(ClusterFailure.Unreachable, $"{server}: the connection failed ({FirstLine(http)}). Check the server URL and network path.", http);
+                return Unreachable(ClusterFailure.Unreachable, target, server, doing, http);
             case System.Text.Json.JsonException json:
-                return new ClusterCallException(ClusterFailure.BadResponse, $"{server}: the server's answer is not Kubernetes API JSON. Is the URL an API server?", json);
+                return new ClusterCallException(ClusterFailure.BadResponse, $"{subject}: the server's answer is not Kubernetes API JSON. Is the URL an API server?", json);
             default:
                 return null;
         }
     }
+
+    /// <summary>The one message for every way of not reaching an API server: it names the address, never the socket error.</summary>
+    private static ClusterCallException Unreachable(ClusterFailure failure, ClusterTarget target, Uri? server, string? doing, Exception inner) =>
+        new(failure, $"{Subject(target, doing)}: could not reach the API server{(server is null ? "" : $" at {server.Host}:{server.Port}")}. Check the server URL, DNS, firewalls and that the API server is up.", inner);
 
     private static string Subject(ClusterTarget target, string? doing) => doing is null ? target.Name : $"{target.Name}: {doing}";
 
@@ -347,13 +378,6 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         for (Exception? current = e; current is not null; current = current.InnerException)
             if (current is TException match) return match;
         return null;
-    }
-
-    private static string FirstLine(Exception e)
-    {
-        var innermost = e;
-        while (innermost.InnerException is not null) innermost = innermost.InnerException;
-        return innermost.Message.Split('\n', 2)[0].Trim();
     }
 
     public void Dispose()

@@ -51,7 +51,8 @@ app.MapFreezeEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode()
+    // Our own Content-Security-Policy (SecurityHeaders) carries frame-ancestors 'none'; Blazor's would be a second, looser one.
+    .AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null)
     .RequireAuthorization(Policies.Viewer);
 
 app.Run();

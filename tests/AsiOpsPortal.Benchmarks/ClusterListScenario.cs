@@ -37,7 +37,7 @@ public sealed class ClusterListScenario : IScenario
 
         var service = new ClusterService(db.ContextFactory(), new KubernetesClusterClient(Options.Create(new ClusterClientOptions())),
             new KubeconfigProtector(new EphemeralDataProtectionProvider()), new AuditLog(db.ContextFactory(), TimeProvider.System),
-            new RefusingJobClient(), TimeProvider.System);
+            new RefusingJobClient(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ClusterService>.Instance);
         var query = new ClusterQuery(Environment: "prod", Sort: ClusterSort.Health, PageSize: 25);
         await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);
 

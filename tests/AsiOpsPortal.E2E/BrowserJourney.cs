@@ -41,6 +41,9 @@ public sealed class BrowserJourney
         try
         {
             await steps(journey);
+            // The Content-Security-Policy must not cost the portal anything it needs: the browser reports what it blocked.
+            lock (journey._consoleErrors)
+                Assert.DoesNotContain(journey._consoleErrors, error => error.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
         }
         catch
         {

@@ -18,5 +18,13 @@ public sealed class UserAdminTests(PortalFixture portal, ITestOutputHelper outpu
         var userCells = page.Locator("table tbody tr > td:first-child");
         await Assertions.Expect(userCells).ToHaveCountAsync(DemoSeeder.Users.Count);
         Assert.Equal(DemoSeeder.Users.Select(u => u.Name).Order(), (await userCells.AllInnerTextsAsync()).Select(n => n.Trim()).Order());
+
+        // Locking is an Admin's button, and unlocking too.
+        var daveLocked = page.Locator("table tbody tr", new() { Has = page.GetByText("dave", new() { Exact = true }) }).Locator("td").Nth(3);
+        await page.GetByTestId("lock-dave").ClickAsync();
+        await Assertions.Expect(daveLocked).ToContainTextAsync("yes");
+        await Assertions.Expect(page.GetByTestId("lock-dave")).ToHaveTextAsync("Unlock");
+        await page.GetByTestId("lock-dave").ClickAsync();
+        await Assertions.Expect(daveLocked).ToContainTextAsync("no");
     });
 }

@@ -19,10 +19,14 @@ public static class AuditActions
 {
     public const string Login = "auth.login";
     public const string LoginFailed = "auth.login-failed";
+    /// <summary>A sign-in refused unchecked because its address or account had too many recent failures.</summary>
+    public const string LoginThrottled = "auth.login-throttled";
     public const string Logout = "auth.logout";
     public const string AccessDenied = "auth.denied";
     public const string UserCreated = "user.created";
     public const string RoleChanged = "user.role-changed";
+    public const string UserLocked = "user.locked";
+    public const string UserUnlocked = "user.unlocked";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string ClusterRegistered = "cluster.registered";

@@ -35,25 +35,43 @@ public static partial class GateRules
     }
 
     /// <summary>
-    /// Null when the portal may call <paramref name="url"/>: absolute http(s), and its host on the allow-list (exactly, or
-    /// under a "*.example.com" entry). Checked again before every call, so shrinking the list stops existing gates.
+    /// Null when the portal may call <paramref name="url"/>: absolute http(s), and its host and port on the allow-list. An
+    /// entry names a host exactly or its subdomains ("*.example.com"), with a port ("gates.example.com:8443") or without
+    /// one, which allows only the scheme's default port (80 for http, 443 for https): an allowed host's other ports (SSH,
+    /// admin consoles) are not gates. Checked again before every call, so shrinking the list stops existing gates.
     /// </summary>
     public static string? HostProblem(string url, IReadOnlyCollection<string> allowedHosts)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             return $"'{url}' is not an absolute http:// or https:// URL.";
         if (!string.IsNullOrEmpty(uri.UserInfo)) return "Put credentials in a header, not in the URL.";
-        if (!IsAllowed(uri.Host, allowedHosts))
-            return allowedHosts.Count == 0
-                ? $"Host '{uri.Host}' is not allowed: the portal's gate allow-list (Portal:GateAllowedHosts) is empty, so no gate may be called."
-                : $"Host '{uri.Host}' is not on the portal's gate allow-list ({string.Join(", ", allowedHosts)}). An admin adds hosts under Portal:GateAllowedHosts.";
+        if (allowedHosts.Count == 0)
+            return $"Host '{uri.Host}' is not allowed: the portal's gate allow-list (Portal:GateAllowedHosts) is empty, so no gate may be called.";
+        if (!allowedHosts.Any(entry => HostMatches(uri.Host, AllowedEntry(entry).Host)))
+            return $"Host '{uri.Host}' is not on the portal's gate allow-list ({string.Join(", ", allowedHosts)}). An admin adds hosts under Portal:GateAllowedHosts.";
+        if (!allowedHosts.Any(entry => AllowedEntry(entry) is var (host, port) && HostMatches(uri.Host, host) && (port ?? DefaultPort(uri)) == uri.Port))
+            return $"Port {uri.Port} of '{uri.Host}' is not on the portal's gate allow-list ({string.Join(", ", allowedHosts)}): an entry without a port allows only port {DefaultPort(uri)} for {uri.Scheme}. An admin adds 'host:port' under Portal:GateAllowedHosts.";
         return null;
     }
 
-    private static bool IsAllowed(string host, IReadOnlyCollection<string> allowedHosts) => allowedHosts.Any(allowed =>
+    /// <summary>"host", "*.domain", "host:port" or "[v6-address]:port" as host and optional port.</summary>
+    private static (string Host, int? Port) AllowedEntry(string entry)
+    {
+        var text = entry.Trim();
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && colon > text.LastIndexOf(']')
+            && int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port is > 0 and <= 65535)
+            return (text[..colon], port);
+        return (text, null);
+    }
+
+    private static int DefaultPort(Uri uri) => uri.Scheme == "https" ? 443 : 80;
+
+    private static bool HostMatches(string host, string allowed) =>
         allowed.StartsWith("*.", StringComparison.Ordinal)
             ? host.EndsWith(allowed[1..], StringComparison.OrdinalIgnoreCase) && host.Length > allowed.Length - 1
-            : string.Equals(host, allowed, StringComparison.OrdinalIgnoreCase));
+            : string.Equals(host, allowed, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether the gate concerns a change or wave holding these clusters: its scope matches at least one.</summary>
     public static bool Concerns(Gate gate, IEnumerable<ClusterFacts> clusters)

@@ -20,15 +20,30 @@ public static class AccountEndpoints
         var account = app.MapGroup("/account");
 
         account.MapPost("/login", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl,
-                SignInManager<PortalUser> signIn, AuditLog audit, HttpContext http) =>
+                SignInManager<PortalUser> signIn, LoginThrottle throttle, AuditLog audit, HttpContext http) =>
             {
                 var safeReturn = ReturnUrl.LocalOrHome(returnUrl);
                 username = username?.Trim() ?? "";
+                var actor = username.Length == 0 ? "anonymous" : username;
+                var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+                if (throttle.RetryAfter(address, username) is { } wait)
+                {
+                    var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+                    await audit.RecordAsync(actor, AuditActions.LoginThrottled, "portal", $"ip={address} retry-after={seconds}s", false, http.RequestAborted);
+                    http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    // A person at the form reads it on the login page; a script gets the status code it can act on.
+                    return AcceptsHtml(http.Request)
+                        ? Results.Redirect(LoginErrors.ThrottledPage(seconds, safeReturn))
+                        : Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many failed sign-ins", detail: LoginErrors.ThrottledMessage(seconds));
+                }
+
                 var result = string.IsNullOrEmpty(username) || string.IsNullOrEmpty(password)
                     ? Microsoft.AspNetCore.Identity.SignInResult.Failed
-                    : await signIn.PasswordSignInAsync(username, password, isPersistent: false, lockoutOnFailure: true);
-                await audit.RecordAsync(username.Length == 0 ? "anonymous" : username, result.Succeeded ? AuditActions.Login : AuditActions.LoginFailed,
-                    "portal", $"ip={http.Connection.RemoteIpAddress}{(result.IsLockedOut ? " locked-out" : "")}", result.Succeeded, http.RequestAborted);
+                    : await signIn.PasswordSignInAsync(username, password, isPersistent: false, lockoutOnFailure: false);
+                if (!result.Succeeded && !result.IsLockedOut) throttle.RecordFailure(address, username);
+                await audit.RecordAsync(actor, result.Succeeded ? AuditActions.Login : AuditActions.LoginFailed,
+                    "portal", $"ip={address}{(result.IsLockedOut ? " locked-out" : "")}", result.Succeeded, http.RequestAborted);
                 if (result.Succeeded) return Results.LocalRedirect(safeReturn);
                 return Results.Redirect(LoginErrors.LoginPage(result.IsLockedOut ? LoginErrors.Locked : LoginErrors.Invalid, safeReturn));
             })
@@ -84,7 +99,21 @@ public static class AccountEndpoints
             await service.SetRoleAsync(name, request.Role, user.ActorName());
             return Results.NoContent();
         });
+        // Locking is an Admin's decision, never the side effect of someone else's failed sign-ins.
+        users.MapPut("/{name}/lock", async (string name, UserAdminService service, ClaimsPrincipal user) =>
+        {
+            await service.SetLockedAsync(name, locked: true, user.ActorName());
+            return Results.NoContent();
+        });
+        users.MapDelete("/{name}/lock", async (string name, UserAdminService service, ClaimsPrincipal user) =>
+        {
+            await service.SetLockedAsync(name, locked: false, user.ActorName());
+            return Results.NoContent();
+        });
     }
+
+    private static bool AcceptsHtml(HttpRequest request) =>
+        request.Headers.Accept.Any(value => value?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
 }
 
 public sealed record SetRoleRequest(string Role);

@@ -10,6 +10,7 @@ public static class AccountExtensions
         builder.Services.AddSingleton<ApiTokenService>();
         builder.Services.AddSingleton<UserAdminService>();
         builder.Services.AddSingleton<DemoSeeder>();
+        builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddOptions<SingleSignOnOptions>().BindConfiguration(SingleSignOnOptions.Section);
         builder.Services.AddScoped<SingleSignOn>();
         builder.Services.AddScoped<SingleSignOnEvents>();

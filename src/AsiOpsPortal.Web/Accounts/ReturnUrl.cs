@@ -25,7 +25,12 @@ public static class LoginErrors
     public const string Locked = "locked";
     public const string SingleSignOnFailed = "sso";
     public const string SingleSignOnLocked = "sso-locked";
+    public const string Throttled = "throttled";
 
     public static string LoginPage(string error, string returnUrl) =>
         $"/account/login?error={error}&returnUrl={Uri.EscapeDataString(ReturnUrl.LocalOrHome(returnUrl))}";
+
+    public static string ThrottledPage(int retryAfterSeconds, string returnUrl) => $"{LoginPage(Throttled, returnUrl)}&retryAfter={retryAfterSeconds}";
+
+    public static string ThrottledMessage(int retryAfterSeconds) => $"Too many failed sign-ins; try again in {retryAfterSeconds} s.";
 }

@@ -53,6 +53,23 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         await audit.RecordAsync(actor, AuditActions.RoleChanged, $"user/{name}", $"role={role}");
     }
 
+    /// <summary>
+    /// Locks a user out until an Admin unlocks them, or unlocks them: the only lockout there is, since failed sign-ins only
+    /// throttle. A lock ends their sessions (new security stamp) and their API tokens stop working.
+    /// </summary>
+    public async Task SetLockedAsync(string name, bool locked, string actor)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByNameAsync(name) ?? throw new NotFoundException($"No user named '{name}'.");
+        if (locked && string.Equals(name, actor, StringComparison.OrdinalIgnoreCase))
+            throw new ConflictException("You cannot lock yourself out; ask another Admin.");
+        Check(await users.SetLockoutEnabledAsync(user, true));
+        Check(await users.SetLockoutEndDateAsync(user, locked ? DateTimeOffset.MaxValue : null));
+        Check(await users.UpdateSecurityStampAsync(user));
+        await audit.RecordAsync(actor, locked ? AuditActions.UserLocked : AuditActions.UserUnlocked, $"user/{name}");
+    }
+
     /// <summary>Creates the four roles where they are missing: a deployment without the demo starts with none.</summary>
     internal static async Task EnsureRolesExistAsync(RoleManager<IdentityRole> roleManager)
     {

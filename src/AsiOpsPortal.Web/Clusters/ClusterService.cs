@@ -16,7 +16,8 @@ public sealed class ClusterService(
     KubeconfigProtector protector,
     AuditLog audit,
     IBackgroundJobClient jobs,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<ClusterService> log)
 {
     public const int MaxPageSize = 500;
 
@@ -41,7 +42,8 @@ public sealed class ClusterService(
         if (await db.Clusters.AnyAsync(c => c.Name == name, ct))
             throw new ConflictException($"A cluster named '{name}' is already registered.");
 
-        // Contact the cluster before saving anything: a registry of clusters we cannot reach helps nobody.
+        // Contact the cluster before saving anything: a registry of clusters we cannot reach helps nobody. The client checks
+        // the server's address (Portal:ClusterAddresses) at every connection, this first one included.
         var context = string.IsNullOrWhiteSpace(registration.Context) ? config!.CurrentContext : registration.Context;
         var target = new ClusterTarget(Guid.NewGuid(), name, registration.Kubeconfig, context);
         ClusterProbe probe;
@@ -52,6 +54,8 @@ public sealed class ClusterService(
         }
         catch (ClusterCallException e)
         {
+            // The person sees one message for every way of not reaching the server; the socket's words are for operators.
+            log.LogWarning(e, "Registering cluster {Cluster} failed: {Error}", name, e.Message);
             clusters.Forget(target.ClusterId);
             throw new ValidationFailedException([$"The portal could not use this cluster, so nothing was saved. {e.Message}"]);
         }

@@ -83,7 +83,8 @@ public sealed class InventorySync(
             var error = e is OperationCanceledException
                 ? $"{cluster.Name}: the sync took longer than {_options.ClusterSyncTimeout.TotalSeconds:0} s and was abandoned."
                 : e.Message;
-            log.LogWarning("Inventory sync of {Cluster} failed: {Error}", cluster.Name, error);
+            // With the exception: the recorded error says only "could not reach", the log keeps the socket's own words.
+            log.LogWarning(e, "Inventory sync of {Cluster} failed: {Error}", cluster.Name, error);
             db.ChangeTracker.Clear();
             db.Attach(cluster);
             // Keep the last known nodes: they are the best information we have while the cluster is unreachable.

@@ -26,6 +26,7 @@ public static class ApiExtensions
     {
         // First, so everything after sees the client's address and scheme rather than the proxy's.
         app.UseTrustedProxies();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         if (!app.Environment.IsDevelopment()) app.UseHsts();

@@ -17,11 +17,8 @@ public static class AuthenticationExtensions
     public static void AddPortalAuthentication(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddIdentity<PortalUser, IdentityRole>(options =>
-            {
-                options.User.RequireUniqueEmail = false;
-                options.Lockout.MaxFailedAccessAttempts = 10;
-            })
+        // Failed sign-ins never lock an account (LoginThrottle slows guessing instead); lockout stays for Admins to set.
+        services.AddIdentity<PortalUser, IdentityRole>(options => options.User.RequireUniqueEmail = false)
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddDefaultTokenProviders();
 

@@ -16,9 +16,23 @@ public static class DatabaseExtensions
         var connectionString = builder.Configuration.PortalConnectionString();
         // One context per operation: a Blazor circuit outlives any unit of work.
         builder.Services.AddDbContextFactory<PortalDbContext>(options => PortalDbContextOptions.Use(options, connectionString));
-        builder.Services.AddDataProtection()
+        builder.AddPortalDataProtection();
+    }
+
+    /// <summary>Data Protection keys in the database, encrypted with a key-encryption key kept outside it (see <see cref="KeyEncryptionOptions"/>).</summary>
+    private static void AddPortalDataProtection(this WebApplicationBuilder builder)
+    {
+        var dataProtection = builder.Services.AddDataProtection()
             .SetApplicationName("AsiOpsPortal")
             .PersistKeysToDbContext<PortalDbContext>();
+        var keyEncryption = builder.Configuration.GetSection(KeyEncryptionOptions.Section).Get<KeyEncryptionOptions>() ?? new KeyEncryptionOptions();
+        if (keyEncryption.Configured)
+            dataProtection.ProtectKeysWith(keyEncryption);
+        // The migrate-only step never touches a key, so it needs no KEK.
+        else if (builder.Environment.IsProduction() && !builder.Configuration.GetValue<bool>($"{PortalOptions.Section}:{nameof(PortalOptions.MigrateOnly)}"))
+            throw new InvalidOperationException(KeyEncryptionExtensions.MissingInProduction);
+        else
+            builder.Services.AddHostedService<UnencryptedKeyRingWarning>();
     }
 
     /// <summary>Applies migrations when asked to; returns false when the process should stop here (migrate-only mode).</summary>

@@ -52,10 +52,30 @@ public sealed class PortalOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")] public TimeSpan SessionRevalidationInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// Failed password sign-ins one account name may have per <see cref="FailedLoginWindow"/>; more attempts are refused,
+    /// unchecked, until the window ends. The account is never locked by this: its API tokens and single sign-on keep working.
+    /// </summary>
+    [Range(1, 1000)] public int FailedLoginsPerAccount { get; set; } = 5;
+
+    /// <summary>Failed password sign-ins one client address may have per <see cref="FailedLoginWindow"/>, whatever names it tries.</summary>
+    [Range(1, 100000)] public int FailedLoginsPerAddress { get; set; } = 20;
+
+    /// <summary>The window the failed sign-in limits count in.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan FailedLoginWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Reverse proxies (IP addresses or CIDR ranges) whose X-Forwarded-For and X-Forwarded-Proto the portal believes, so the
     /// audit trail records the client's address and sign-in redirects keep https behind a TLS proxy. Empty: both are ignored.
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>
+    /// Where clusters' API servers may be: addresses, CIDR ranges ("10.20.0.0/16"), host names or "*.example.com". The
+    /// portal never connects to a server resolving elsewhere (checked at every connection), so it cannot be registered.
+    /// Empty: any address but the ones never allowed (link-local, cloud metadata, unspecified); loopback included, for the
+    /// demo's FleetSim. Production should list its ranges.
+    /// </summary>
+    public List<string> ClusterAddresses { get; set; } = [];
 
     /// <summary>Hosts webhook gates may call ("gates.example.com", or "*.example.com" for its subdomains). Empty: no gate may be called.</summary>
     public List<string> GateAllowedHosts { get; set; } = [];

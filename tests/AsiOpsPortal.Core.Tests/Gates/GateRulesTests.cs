@@ -5,12 +5,15 @@ namespace AsiOpsPortal.Core.Tests.Gates;
 
 public class GateRulesTests
 {
-    private static readonly string[] Allowed = ["gates.example.com", "*.checks.example.com"];
+    private static readonly string[] Allowed = ["gates.example.com", "*.checks.example.com", "gates.example.com:8443", "[fd00::5]:9000"];
     private static readonly Dictionary<string, string> NoHeaders = [];
 
     [Theory]
     [InlineData("https://gates.example.com/release")]
-    [InlineData("http://GATES.example.com:8080/x")]
+    [InlineData("http://GATES.example.com/x")]
+    [InlineData("https://gates.example.com:443/x")]
+    [InlineData("https://gates.example.com:8443/x")]
+    [InlineData("http://[fd00::5]:9000/x")]
     [InlineData("https://e2e.checks.example.com/run")]
     public void HostProblem_IsNull_ForAllowedHostsAndSubdomainsOfWildcards(string url) =>
         Assert.Null(GateRules.HostProblem(url, Allowed));
@@ -19,6 +22,11 @@ public class GateRulesTests
     [InlineData("https://checks.example.com/run", "not on the portal's gate allow-list")] // the wildcard covers subdomains only
     [InlineData("https://evilchecks.example.com/run", "not on the portal's gate allow-list")]
     [InlineData("https://gates.example.com.evil.io/", "not on the portal's gate allow-list")]
+    [InlineData("http://gates.example.com:22/", "Port 22 of 'gates.example.com' is not on the portal's gate allow-list")]
+    [InlineData("https://gates.example.com:80/", "Port 80 of 'gates.example.com'")] // the default port is http's, not any scheme's
+    [InlineData("http://gates.example.com:443/", "Port 443 of 'gates.example.com'")]
+    [InlineData("https://e2e.checks.example.com:8443/", "Port 8443 of 'e2e.checks.example.com'")] // a port is allowed for its host only
+    [InlineData("http://[fd00::5]/x", "Port 80 of '[fd00::5]'")]
     [InlineData("ftp://gates.example.com/", "not an absolute http:// or https:// URL")]
     [InlineData("/relative", "not an absolute http:// or https:// URL")]
     [InlineData("https://user:pw@gates.example.com/", "credentials in a header")]

@@ -5,19 +5,27 @@ using AsiOpsPortal.IntegrationTests.Infrastructure;
 
 namespace AsiOpsPortal.IntegrationTests.Changes;
 
-/// <summary>A portal whose gate allow-list admits loopback, with a receiver playing the outside systems.</summary>
-public sealed class GateWorld() : PortalWithFleet("integrationgateworld", new Dictionary<string, string>
+/// <summary>A portal whose gate allow-list admits the receiver's loopback port, with a receiver playing the outside systems.</summary>
+public sealed class GateWorld : PortalWithFleet, IAsyncLifetime
 {
-    ["Portal:RolloutPollInterval"] = "00:00:00.100",
-    ["Portal:GateAllowedHosts:0"] = "127.0.0.1",
-}), IAsyncLifetime
-{
+    private readonly Dictionary<string, string> _settings;
+
+    public GateWorld() : this(new Dictionary<string, string>
+    {
+        ["Portal:RolloutPollInterval"] = "00:00:00.100",
+        ["Portal:GateAllowedHosts:1"] = "allowed.example.com",
+    }) { }
+
+    private GateWorld(Dictionary<string, string> settings) : base("integrationgateworld", settings) => _settings = settings;
+
     public GateReceiver Receiver { get; private set; } = null!;
 
     async Task IAsyncLifetime.InitializeAsync()
     {
-        await InitializeAsync();
+        // The receiver's port is known only once it listens; the portal reads its settings when it starts, after this.
         Receiver = await GateReceiver.StartAsync();
+        _settings["Portal:GateAllowedHosts:0"] = $"127.0.0.1:{new Uri(Receiver.Url("/")).Port}";
+        await InitializeAsync();
     }
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -139,7 +147,12 @@ public sealed class GateTests(GateWorld world) : IClassFixture<GateWorld>
     {
         using var offList = await _bob.PostAsJsonAsync("/api/v1/gates", new { name = "elsewhere", url = "https://example.com/gate", stage = "beforeWave" });
         var problem = await offList.ExpectJsonAsync(HttpStatusCode.BadRequest, "registering an off-list gate");
-        Assert.Contains("Host 'example.com' is not on the portal's gate allow-list (127.0.0.1)", problem["detail"]!.GetValue<string>());
+        Assert.Contains($"Host 'example.com' is not on the portal's gate allow-list (127.0.0.1:{new Uri(world.Receiver.Url("/")).Port}, allowed.example.com)", problem["detail"]!.GetValue<string>());
+
+        // An allowed host's other ports are not gates: an entry with a port allows that port only.
+        using var otherPort = await _bob.PostAsJsonAsync("/api/v1/gates", new { name = "ssh", url = "http://allowed.example.com:22/", stage = "beforeWave" });
+        var portProblem = await otherPort.ExpectJsonAsync(HttpStatusCode.BadRequest, "registering a gate on another port of an allowed host");
+        Assert.Contains("Port 22 of 'allowed.example.com' is not on the portal's gate allow-list", portProblem["detail"]!.GetValue<string>());
 
         using var badStage = await _bob.PostAsJsonAsync("/api/v1/gates", new { name = "sometime", url = world.Receiver.Url("/x"), stage = "whenever", scope = "tier in (" });
         var text = (await badStage.ExpectJsonAsync(HttpStatusCode.BadRequest, "registering a gate with a bad stage"))["detail"]!.GetValue<string>();

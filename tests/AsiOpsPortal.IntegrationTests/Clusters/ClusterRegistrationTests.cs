@@ -52,7 +52,7 @@ public sealed class ClusterRegistrationTests(PortalWithFleet world) : IClassFixt
     {
         { "unparseable", ["could not be parsed"] },
         { "unknown-context", ["no context named 'elsewhere'"] },
-        { "unreachable", ["cannot connect", "nothing was saved"] },
+        { "unreachable", ["could not reach the API server at 127.0.0.1:", "nothing was saved"] },
         { "tls-untrusted-certificate", ["TLS"] },
         { "tls-to-plain-http-port", ["TLS"] },
         { "wrong-token", ["credentials", "401"] },
@@ -90,6 +90,48 @@ public sealed class ClusterRegistrationTests(PortalWithFleet world) : IClassFixt
             Assert.Contains(mention, detail, StringComparison.OrdinalIgnoreCase);
         Assert.False(await ClusterRowExistsAsync(name), $"A cluster row named {name} was saved although registration failed.");
         Assert.False(File.Exists(execMarker), "The portal ran the kubeconfig's exec plugin.");
+    }
+
+    [Theory]
+    [InlineData("http://169.254.169.254/")] // the cloud's metadata service
+    [InlineData("http://[fd00:ec2::254]/")]
+    [InlineData("http://169.254.10.1:6443/")]
+    [InlineData("http://[::ffff:169.254.169.254]/")] // the same service, written as IPv6
+    public async Task PostClusters_RefusesLinkLocalMetadataAndUnspecifiedAddresses_WithoutAnAllowList(string server)
+    {
+        var name = $"refused-{Math.Abs(server.GetHashCode()) % 100000}";
+        var kubeconfig = TestKubeconfig.For(server, token: world.Fleet.Token(world.Cluster("test-hangzhou-01").Name));
+
+        using var response = await _bob.RegisterAsync(name, kubeconfig);
+
+        var problem = await response.ExpectJsonAsync(HttpStatusCode.BadRequest, $"registering a cluster at {server}");
+        var detail = problem["detail"]!.GetValue<string>();
+        Assert.Contains("never an API server, so the portal will not call it", detail);
+        Assert.Contains("nothing was saved", detail, StringComparison.OrdinalIgnoreCase);
+        Assert.False(await ClusterRowExistsAsync(name));
+    }
+
+    [Fact]
+    public async Task PostClusters_SaysTheSameOfAClosedPortAndASilentOne_SoRegistrationCannotMapPorts()
+    {
+        var token = world.Fleet.Token(world.Cluster("test-hangzhou-01").Name);
+        using var silent = new SilentPort();
+        var closed = ClosedPort.Find();
+
+        async Task<string> DetailFor(int port)
+        {
+            using var response = await _bob.RegisterAsync($"port-{port}", TestKubeconfig.For($"http://127.0.0.1:{port}", token: token));
+            var detail = (await response.ExpectJsonAsync(HttpStatusCode.BadRequest, $"registering a cluster at port {port}"))["detail"]!.GetValue<string>();
+            return detail.Replace(port.ToString(), "PORT");
+        }
+
+        var refused = await DetailFor(closed);
+        var timedOut = await DetailFor(silent.Port);
+
+        Assert.Equal(refused, timedOut);
+        Assert.Contains("could not reach the API server at 127.0.0.1:PORT", refused);
+        Assert.DoesNotContain("refused", refused, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("timed out", refused, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -48,9 +48,10 @@ public sealed class InventorySyncTests(PortalWithFleet world) : IClassFixture<Po
             Assert.Null(healthyRow["lastError"]?.GetValue<string>());
 
             var downError = await AssertUnreachableAsync(down);
-            Assert.Matches("(?i)connect|connection", downError);
             var slowError = await AssertUnreachableAsync(slow);
-            Assert.Matches("(?i)timeout|no answer|longer than", slowError);
+            // A dead server and a silent one read alike: recorded errors must not tell port states apart.
+            Assert.Matches(@"could not reach the API server at 127\.0\.0\.1:\d+\.", downError);
+            Assert.Equal(downError.Replace(down.Name, "CLUSTER"), slowError.Replace(slow.Name, "CLUSTER"));
         }
         finally
         {
@@ -164,7 +165,7 @@ public sealed class InventorySyncTests(PortalWithFleet world) : IClassFixture<Po
         // Readable: names the cluster, one sentence or two, no exception type names or stack frames.
         Assert.StartsWith(sim.Name, error);
         Assert.DoesNotContain("Exception", error);
-        Assert.DoesNotContain(" at ", error);
+        Assert.DoesNotContain("   at ", error);
         Assert.True(error.Length < 400, $"LastError is too long to read: {error}");
         Assert.StartsWith("Unreachable: ", row["health"]!.GetValue<string>());
         // The last known nodes stay: they are the best information while the cluster cannot be reached.

@@ -98,6 +98,22 @@ public sealed class KubernetesClusterClientTests(FleetOnly fleet) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task ProbeAsync_RefusesToConnect_WhenTheServerResolvesOutsideTheAllowedAddresses()
+    {
+        var sim = Demo("test-hangzhou-03");
+        using var guarded = new KubernetesClusterClient(Options.Create(new ClusterClientOptions { AllowedAddresses = ["10.0.0.0/8"] }));
+        // "localhost" is a name: the rule is applied to what it resolves to when the portal connects.
+        var byName = new ClusterTarget(Guid.NewGuid(), sim.Name, fleet.Fleet.Kubeconfig(sim.Name).Replace("127.0.0.1", "localhost"), Context: "");
+        fleet.Fleet.ClearRequestLog();
+
+        var failure = await Assert.ThrowsAsync<ClusterCallException>(() => guarded.ProbeAsync(byName, CancellationToken.None));
+
+        Assert.Contains("is outside the addresses clusters may have (Portal:ClusterAddresses: 10.0.0.0/8)", failure.Message);
+        Assert.Empty(fleet.Fleet.RequestLog(sim.Name));
+        Assert.NotNull(await _client.ProbeAsync(byName, CancellationToken.None));
+    }
+
     private SimClusterInfo Demo(string name) => fleet.Fleet.Clusters.Single(c => c.Name == name);
 
     private ClusterTarget TargetFor(SimClusterInfo sim) => new(Guid.NewGuid(), sim.Name, fleet.Fleet.Kubeconfig(sim.Name), Context: "");

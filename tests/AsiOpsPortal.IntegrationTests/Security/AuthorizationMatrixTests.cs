@@ -85,6 +85,8 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("DELETE", "/api/v1/tokens/{id:guid}", $"/api/v1/tokens/{Guid.Empty}", Roles.Viewer),
         new("GET", "/api/v1/users", "/api/v1/users", Roles.Admin),
         new("PUT", "/api/v1/users/{name}/role", "/api/v1/users/no-such-user/role", Roles.Admin, new { role = Roles.Viewer }),
+        new("PUT", "/api/v1/users/{name}/lock", "/api/v1/users/no-such-user/lock", Roles.Admin),
+        new("DELETE", "/api/v1/users/{name}/lock", "/api/v1/users/no-such-user/lock", Roles.Admin),
     ];
 
     private sealed record PageRoute(string Pattern, string Path, string? MinimumRole);

@@ -28,6 +28,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     private PortalFactory(TestPostgres db, IReadOnlyDictionary<string, string>? settings, bool onKestrel, Action<IServiceCollection>? services = null)
     {
         Db = db;
+        // Every test portal encrypts its key ring, as production must; one key per database, so a restart reads its keys.
+        KeyEncryptionKeyFile = Path.Combine(Path.GetTempPath(), $"asiops-kek-{db.Database}.key");
+        if (!File.Exists(KeyEncryptionKeyFile)) WriteKeyFile(KeyEncryptionKeyFile);
         _onKestrel = onKestrel;
         _services = services;
         _settings = new Dictionary<string, string>
@@ -41,6 +44,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             ["Clusters:Client:Burst"] = "200",
             ["Clusters:Client:RequestTimeout"] = "00:00:03",
             ["Portal:ClusterSyncTimeout"] = "00:00:05",
+            ["Portal:KeyEncryption:KeyFile"] = KeyEncryptionKeyFile,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _settings[key] = value;
     }
@@ -108,6 +112,16 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>The key-encryption key this portal's Data Protection keys are encrypted with.</summary>
+    public string KeyEncryptionKeyFile { get; }
+
+    /// <summary>32 random bytes in base64, readable by the owner only: what scripts/run.sh makes for the demo.</summary>
+    public static void WriteKeyFile(string path)
+    {
+        File.WriteAllText(path, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
     public static string PasswordOf(string user) => DemoSeeder.Users.Single(u => u.Name == user).Password;
 
     public static string RoleOf(string user) => DemoSeeder.Users.Single(u => u.Name == user).Role;
@@ -115,6 +129,10 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (_ownsDb) await Db.DisposeAsync();
+        if (_ownsDb)
+        {
+            await Db.DisposeAsync();
+            File.Delete(KeyEncryptionKeyFile);
+        }
     }
 }
