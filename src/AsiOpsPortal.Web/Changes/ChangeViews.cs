@@ -128,6 +128,12 @@ public sealed record ChangeDetail(
 
     /// <summary>The freeze windows the change asks to run through, and whether an Admin granted it; null when it asks for none.</summary>
     public RunThroughView? RunThrough { get; init; }
+
+    /// <summary>
+    /// Before approval: the approved changes of the same component whose turn comes first on some planned clusters
+    /// ("waits for change #12 (web 1.26.2) on test-a"); this one will wait for them there. Empty once approved.
+    /// </summary>
+    public IReadOnlyList<string> WaitsForChanges { get; init; } = [];
 }
 
 public sealed record RunThroughView(IReadOnlyList<string> Windows, string Reason, string? GrantedBy, string? GrantReason, DateTimeOffset? GrantedAt);

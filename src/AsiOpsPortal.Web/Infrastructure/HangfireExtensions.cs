@@ -6,6 +6,13 @@ using Microsoft.Extensions.Options;
 
 namespace AsiOpsPortal.Web.Infrastructure;
 
+/// <summary>The Hangfire queues; a job names its queue with [Queue(...)], and jobs that name none run on "default".</summary>
+public static class HangfireQueues
+{
+    public const string Rollouts = "rollouts";
+    public const string Default = "default";
+}
+
 public static class HangfireExtensions
 {
     public static void AddPortalHangfire(this WebApplicationBuilder builder)
@@ -26,8 +33,21 @@ public static class HangfireExtensions
                 InvisibilityTimeout = TimeSpan.FromMinutes(5),
                 UseSlidingInvisibilityTimeout = true,
             }));
-        if (portal.RunWorkers)
-            builder.Services.AddHangfireServer(options => options.SchedulePollingInterval = TimeSpan.FromSeconds(1));
+        if (!portal.RunWorkers) return;
+        // One server per queue, each with its own workers: 200 rollouts cannot delay a "Sync now", nor a burst of syncs a wave.
+        builder.Services.AddHangfireServer(options => Serve(options, HangfireQueues.Rollouts, portal.Workers.Rollouts));
+        builder.Services.AddHangfireServer(options => Serve(options, HangfireQueues.Default, portal.Workers.Default));
+    }
+
+    /// <summary>How often scheduled jobs (a parked rollout's wake-up) are moved to their queue; a parked rollout asks to be woken this much early.</summary>
+    public static readonly TimeSpan SchedulePollingInterval = TimeSpan.FromSeconds(1);
+
+    private static void Serve(BackgroundJobServerOptions options, string queue, int workers)
+    {
+        options.ServerName = $"{Environment.MachineName}:{queue}";
+        options.Queues = [queue];
+        options.WorkerCount = workers;
+        options.SchedulePollingInterval = SchedulePollingInterval;
     }
 
     /// <summary>Every recurring job, registered in one place with a stable id.</summary>
