@@ -57,7 +57,10 @@ public sealed class RolloutRunner(
     /// </summary>
     private static readonly TimeSpan LongestTurnWait = TimeSpan.FromMinutes(1);
 
-    /// <summary>How a job ends: go on at <paramref name="At"/> (a fresh job; scheduled when later than now), and sooner when a watched step is done.</summary>
+    /// <summary>
+    /// How a job ends: a fresh job goes on at <paramref name="At"/> (scheduled when later than now); or, with steps to watch
+    /// in <paramref name="WakeOn"/>, when the first of them is done waiting (<see cref="RolloutWakeups"/>).
+    /// </summary>
     private sealed record GoOn(DateTimeOffset At, IReadOnlyList<StepWatch> WakeOn);
 
     public async Task RunAsync(long changeId, CancellationToken ct)
@@ -76,7 +79,12 @@ public sealed class RolloutRunner(
             await lockConnection.DisposeAsync();
         }
         if (goOn is null) return;
-        if (goOn.WakeOn.Count > 0) wakeups.WakeWhenConverged(changeId, goOn.WakeOn);
+        if (goOn.WakeOn.Count > 0)
+        {
+            // The watch wakes it (at the step's deadline at the latest); should this process die, the watchdog does.
+            wakeups.WakeWhenConverged(changeId, goOn.WakeOn);
+            return;
+        }
         // Scheduled jobs are picked up on a poll: ask a poll early so a soak ends on time, the last moment waited in the job.
         var at = goOn.At - HangfireExtensions.SchedulePollingInterval;
         if (at <= time.GetUtcNow()) scheduler.Start(changeId);
@@ -97,7 +105,7 @@ public sealed class RolloutRunner(
         DateTimeOffset? busySince = null;
         try
         {
-            await ClearParkAsync(changeId, ct);
+            if (!await TakeParkedAsync(changeId, ct)) return null;
             while (!ct.IsCancellationRequested)
             {
                 var next = await StepOnceAsync(run, ct);
@@ -138,13 +146,26 @@ public sealed class RolloutRunner(
         }
     }
 
-    /// <summary>A woken rollout is no longer parked: should this job die, the watchdog restarts it at once.</summary>
-    private async Task ClearParkAsync(long changeId, CancellationToken ct)
+    /// <summary>
+    /// False when the change is parked till later than this job's due time: a scheduled wake-up overtaken by an earlier one
+    /// (the rollout has parked again since, with a job of its own), which lets that one go on. Otherwise the change is no
+    /// longer parked: should this job die, the watchdog restarts it at once. Whoever wakes a parked rollout early clears
+    /// its park first (<see cref="Unpark"/>).
+    /// </summary>
+    private async Task<bool> TakeParkedAsync(long changeId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.Changes.Where(c => c.Id == changeId && c.ParkedUntil != null)
-            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
+        var parkedUntil = await db.Changes.Where(c => c.Id == changeId).Select(c => c.ParkedUntil).SingleOrDefaultAsync(ct);
+        if (parkedUntil is not { } until) return true;
+        if (until - time.GetUtcNow() > 2 * HangfireExtensions.SchedulePollingInterval) return false;
+        await Unpark(db, [changeId], ct);
+        return true;
     }
+
+    /// <summary>Clears the park of changes about to be woken, so their job does not take itself for an overtaken wake-up.</summary>
+    public static Task<int> Unpark(PortalDbContext db, IReadOnlyCollection<long> changeIds, CancellationToken ct) =>
+        db.Changes.Where(c => changeIds.Contains(c.Id) && c.ParkedUntil != null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
 
     /// <summary>
     /// This change finished a step or stopped running: the parked changes of its component that wait for a turn look again
@@ -157,6 +178,8 @@ public sealed class RolloutRunner(
         var waiting = await db.Changes.Where(c => c.ComponentId == componentId && c.Id != run.ChangeId && c.Status == ChangeStatus.Running
                 && c.ParkedUntil != null && c.WaitingFor != null)
             .Select(c => c.Id).ToListAsync(ct);
+        if (waiting.Count == 0) return;
+        await Unpark(db, waiting, ct);
         foreach (var id in waiting) scheduler.Start(id);
     }
 

@@ -1,5 +1,7 @@
+using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Kubernetes;
+using Microsoft.EntityFrameworkCore;
 
 namespace AsiOpsPortal.Web.Changes;
 
@@ -10,10 +12,10 @@ public sealed record StepWatch(ClusterTarget Target, IReadOnlyList<ObjectRef> Wo
 /// Watches converging workloads without a Hangfire worker: a rollout that waits on its clusters lets its worker go and
 /// is woken here as soon as one of its steps' workloads converge (or a step's deadline comes). It only watches and wakes;
 /// the rollout job that wakes records the outcome from the step rows, so a watch lost with the process costs only time:
-/// the parked rollout's own scheduled job, or the watchdog, wakes it at the deadline.
+/// the watchdog restarts the rollout once its park (the step's deadline) has passed.
 /// </summary>
-public sealed class RolloutWakeups(IClusterClient clusters, RolloutScheduler scheduler, IHostApplicationLifetime lifetime, TimeProvider time,
-    ILogger<RolloutWakeups> log)
+public sealed class RolloutWakeups(IDbContextFactory<PortalDbContext> dbFactory, IClusterClient clusters, RolloutScheduler scheduler,
+    IHostApplicationLifetime lifetime, TimeProvider time, ILogger<RolloutWakeups> log)
 {
     /// <summary>A watch request stays short, as the runner's own do; it is renewed until the deadline.</summary>
     private static readonly TimeSpan WatchWindow = TimeSpan.FromSeconds(30);
@@ -34,7 +36,17 @@ public sealed class RolloutWakeups(IClusterClient clusters, RolloutScheduler sch
         {
             log.LogWarning(e, "Watching the clusters of change {ChangeId} failed; waking its rollout now", changeId);
         }
-        if (!stopping.IsCancellationRequested) scheduler.Start(changeId);
+        if (stopping.IsCancellationRequested) return;
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(stopping);
+            await RolloutRunner.Unpark(db, [changeId], stopping);
+            scheduler.Start(changeId);
+        }
+        catch (Exception e) when (!stopping.IsCancellationRequested)
+        {
+            log.LogWarning(e, "Could not wake the rollout of change {ChangeId}; the watchdog restarts it after its step's deadline", changeId);
+        }
     }
 
     private async Task ConvergedOrDueAsync(StepWatch watch, CancellationToken ct)
