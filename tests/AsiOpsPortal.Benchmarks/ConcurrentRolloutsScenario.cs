@@ -35,6 +35,8 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         ["Portal:RolloutPollInterval"] = "00:00:00.100",
         ["Portal:QueuePollInterval"] = "00:00:00.200",
         ["Portal:InventorySyncCron"] = "0 0 31 2 *",
+        // The deployed default: the tests' 3 s is for failing fast, and 200 applies at once share this machine with FleetSim.
+        ["Clusters:Client:RequestTimeout"] = "00:00:10",
     };
 
     public async Task RunAsync(Scale scale, Figures figures)
