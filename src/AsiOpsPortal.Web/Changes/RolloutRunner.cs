@@ -149,8 +149,8 @@ public sealed class RolloutRunner(
     /// <summary>
     /// False when the change is parked till later than this job's due time: a scheduled wake-up overtaken by an earlier one
     /// (the rollout has parked again since, with a job of its own), which lets that one go on. Otherwise the change is no
-    /// longer parked: should this job die, the watchdog restarts it at once. Whoever wakes a parked rollout early clears
-    /// its park first (<see cref="Unpark"/>).
+    /// longer parked: should this job die, the watchdog restarts it at once. Whoever wakes a parked rollout early marks it
+    /// due first (<see cref="MarkDueAsync"/>).
     /// </summary>
     private async Task<bool> TakeParkedAsync(long changeId, CancellationToken ct)
     {
@@ -158,14 +158,18 @@ public sealed class RolloutRunner(
         var parkedUntil = await db.Changes.Where(c => c.Id == changeId).Select(c => c.ParkedUntil).SingleOrDefaultAsync(ct);
         if (parkedUntil is not { } until) return true;
         if (until - time.GetUtcNow() > 2 * HangfireExtensions.SchedulePollingInterval) return false;
-        await Unpark(db, [changeId], ct);
+        await db.Changes.Where(c => c.Id == changeId && c.ParkedUntil != null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
         return true;
     }
 
-    /// <summary>Clears the park of changes about to be woken, so their job does not take itself for an overtaken wake-up.</summary>
-    public static Task<int> Unpark(PortalDbContext db, IReadOnlyCollection<long> changeIds, CancellationToken ct) =>
+    /// <summary>
+    /// Marks parked changes due now, just before their job is enqueued: the job does not take itself for an overtaken
+    /// wake-up, and the watchdog gives it its usual grace to be picked up before it starts another.
+    /// </summary>
+    public static Task<int> MarkDueAsync(PortalDbContext db, IReadOnlyCollection<long> changeIds, DateTimeOffset now, CancellationToken ct) =>
         db.Changes.Where(c => changeIds.Contains(c.Id) && c.ParkedUntil != null)
-            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, now), ct);
 
     /// <summary>
     /// This change finished a step or stopped running: the parked changes of its component that wait for a turn look again
@@ -179,7 +183,7 @@ public sealed class RolloutRunner(
                 && c.ParkedUntil != null && c.WaitingFor != null)
             .Select(c => c.Id).ToListAsync(ct);
         if (waiting.Count == 0) return;
-        await Unpark(db, waiting, ct);
+        await MarkDueAsync(db, waiting, time.GetUtcNow(), ct);
         foreach (var id in waiting) scheduler.Start(id);
     }
 

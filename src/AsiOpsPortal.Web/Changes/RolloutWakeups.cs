@@ -40,7 +40,7 @@ public sealed class RolloutWakeups(IDbContextFactory<PortalDbContext> dbFactory,
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(stopping);
-            await RolloutRunner.Unpark(db, [changeId], stopping);
+            await RolloutRunner.MarkDueAsync(db, [changeId], time.GetUtcNow(), stopping);
             scheduler.Start(changeId);
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)
