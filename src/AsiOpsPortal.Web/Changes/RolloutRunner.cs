@@ -102,7 +102,6 @@ public sealed class RolloutRunner(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = new Run(changeId, stop.Token);
         var sliceEnds = time.GetUtcNow() + _options.RolloutJobSlice;
-        DateTimeOffset? busySince = null;
         try
         {
             if (!await TakeParkedAsync(changeId, ct)) return null;
@@ -121,8 +120,7 @@ public sealed class RolloutRunner(
                     return await ParkAsync(changeId, until, run.WaitsForTurn ? "another change's turn" : "a soak or a freeze", ct) is { } parked
                         ? new GoOn(parked, []) : null;
                 }
-                busySince = run.InFlight.Count == 0 ? null : busySince ?? now;
-                if (busySince is { } since && now - since >= _options.RolloutWorkHold && run.OnlyWatching())
+                if (run.OnlyWatching(now - Max(_options.RolloutWorkHold, FirstWatchAnswer)))
                 {
                     var watches = run.InFlight.Keys.Select(id => run.Watching[id]).ToList();
                     var until = watches.Min(w => w.Deadline) + TimeSpan.FromSeconds(1);
@@ -211,8 +209,12 @@ public sealed class RolloutRunner(
         /// <summary>Whether what it waits for is, at least in part, another change of its component finishing on a cluster.</summary>
         public bool WaitsForTurn { get; set; }
 
-        /// <summary>Whether every step in flight has applied and only watches, so letting the worker go cuts no apply short.</summary>
-        public bool OnlyWatching() => InFlight.Count > 0 && InFlight.Keys.All(Watching.ContainsKey);
+        /// <summary>
+        /// Whether every step in flight has applied and watched since <paramref name="before"/> at the latest, so letting the
+        /// worker go cuts no apply short, nor a watch that would have answered "converged" at once.
+        /// </summary>
+        public bool OnlyWatching(DateTimeOffset before) =>
+            InFlight.Count > 0 && InFlight.Keys.All(id => Watching.TryGetValue(id, out var w) && w.Since <= before);
 
         private TaskCompletionSource _watchStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -228,7 +230,7 @@ public sealed class RolloutRunner(
         {
             using var early = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var timer = delay > TimeSpan.Zero ? Task.Delay(delay, time, early.Token) : Task.CompletedTask;
-            if (InFlight.Count > 0 && !OnlyWatching()) await Task.WhenAny(InFlight.Values.Append(timer).Append(_watchStarted.Task));
+            if (InFlight.Count > 0 && !InFlight.Keys.All(Watching.ContainsKey)) await Task.WhenAny(InFlight.Values.Append(timer).Append(_watchStarted.Task));
             else if (InFlight.Count > 0) await Task.WhenAny(InFlight.Values.Append(timer));
             else await timer.ContinueWith(_ => { }, TaskScheduler.Default);
             if (_watchStarted.Task.IsCompleted) _watchStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -506,6 +508,12 @@ public sealed class RolloutRunner(
         return step.Status is StepStatus.Succeeded or StepStatus.Failed;
     }
 
+    /// <summary>
+    /// The least a step is watched before its runner lets the worker go: a workload that converged meanwhile answers within
+    /// it, and is recorded by this job rather than handed over (and handed over again) without ever being seen.
+    /// </summary>
+    private static readonly TimeSpan FirstWatchAnswer = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long one watch for convergence runs before the step's progress is written down and the watch renewed.</summary>
     private static readonly TimeSpan WatchWindow = TimeSpan.FromSeconds(10);
 
@@ -530,7 +538,9 @@ public sealed class RolloutRunner(
                 return;
             }
             var deadline = step.StartedAt!.Value.AddSeconds(Settings(change, step.Phase, step.Wave).ProgressDeadlineSeconds);
-            run.StartWatching(step.Id, new StepWatch(target, objects.Where(o => ConvergenceRules.IsWorkload(o.Kind)).Select(o => o.Ref).ToList(), deadline));
+            if (!run.Watching.ContainsKey(step.Id))
+                run.StartWatching(step.Id, new StepWatch(target, objects.Where(o => ConvergenceRules.IsWorkload(o.Kind)).Select(o => o.Ref).ToList(),
+                    deadline, time.GetUtcNow()));
             var window = Clamp(deadline - time.GetUtcNow(), TimeSpan.FromSeconds(1), WatchWindow);
             var (waiting, converged) = await FirstUnconvergedAsync(target, objects, window, ct);
             if (waiting is not null) step.Detail = waiting;
@@ -704,6 +714,8 @@ public sealed class RolloutRunner(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => Clamp(a, TimeSpan.Zero, b);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AsiOpsPortal.Web.Changes;
 
-/// <summary>One step's workloads to watch after its rollout let its worker go, and when the step's deadline comes.</summary>
-public sealed record StepWatch(ClusterTarget Target, IReadOnlyList<ObjectRef> Workloads, DateTimeOffset Deadline);
+/// <summary>One step's workloads to watch after its rollout let its worker go, when the step's deadline comes, and since when its runner watched.</summary>
+public sealed record StepWatch(ClusterTarget Target, IReadOnlyList<ObjectRef> Workloads, DateTimeOffset Deadline, DateTimeOffset Since);
 
 /// <summary>
 /// Watches converging workloads without a Hangfire worker: a rollout that waits on its clusters lets its worker go and
