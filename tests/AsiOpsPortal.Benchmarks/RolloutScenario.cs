@@ -106,13 +106,13 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
     }
 
     // A critical change (the light fleet has tier-0 clusters) needs an Admin among its approvers.
-    private static readonly (string Name, string Role)[] Approvers = [("bob", Roles.Sre), ("carol", Roles.Sre), ("admin", Roles.Admin)];
+    internal static readonly (string Name, string Role)[] Approvers = [("bob", Roles.Sre), ("carol", Roles.Sre), ("admin", Roles.Admin)];
 
     /// <summary>Proposes (unless given a proposal already made) and approves; with <paramref name="last"/> false, all approvals but the last.</summary>
     private static async Task<long> ApproveAsync(ChangeService changes, ChangeProposal proposal, bool last) =>
         await ApproveAsync(changes, await changes.ProposeAsync(proposal, "alice"), last);
 
-    private static async Task<long> ApproveAsync(ChangeService changes, ChangeDetail proposed, bool last)
+    internal static async Task<long> ApproveAsync(ChangeService changes, ChangeDetail proposed, bool last)
     {
         for (var i = 0; i < proposed.RequiredApprovals - (last ? 0 : 1); i++)
             await changes.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), Approvers[i].Name, Approvers[i].Role);
@@ -120,7 +120,7 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
     }
 
     /// <summary>Watches the status column only: rendering the whole change every few milliseconds would load the machine it measures.</summary>
-    private static async Task WaitForEndAsync(PortalFactory portal, long changeId)
+    internal static async Task WaitForEndAsync(PortalFactory portal, long changeId)
     {
         while (true)
         {
@@ -153,7 +153,7 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
         return waves.Select(w => w.Clusters.Count).ToList();
     }
 
-    private static void AddComponent(PortalDbContext db, string name)
+    internal static void AddComponent(PortalDbContext db, string name)
     {
         var component = new Component { Name = name, Namespace = "default", CreatedAt = DateTimeOffset.UtcNow };
         db.Components.Add(component);
@@ -194,8 +194,8 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
         }
     }
 
-    /// <summary>Enqueued → Processing of every rollout job, from Hangfire's own state history.</summary>
-    private static async Task<List<double>> PickupLatenciesAsync(string connectionString)
+    /// <summary>Enqueued → Processing of every job of <paramref name="jobClass"/> (by default, every rollout job), from Hangfire's own state history.</summary>
+    internal static async Task<List<double>> PickupLatenciesAsync(string connectionString, string jobClass = nameof(RolloutJob))
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -204,15 +204,16 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
             FROM hangfire.job j
             JOIN LATERAL (SELECT max(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Enqueued') e ON true
             JOIN LATERAL (SELECT min(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Processing') p ON true
-            WHERE j.invocationdata::text LIKE '%RolloutJob%' AND p.createdat IS NOT NULL
+            WHERE j.invocationdata::text LIKE @job AND p.createdat IS NOT NULL
             """, connection);
+        command.Parameters.AddWithValue("job", $"%{jobClass}%");
         var latencies = new List<double>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) latencies.Add(Convert.ToDouble(reader.GetValue(0)));
         return latencies;
     }
 
-    private static double Percentile(List<double> samples, double p)
+    internal static double Percentile(List<double> samples, double p)
     {
         if (samples.Count == 0) return double.NaN;
         var sorted = samples.Order().ToList();

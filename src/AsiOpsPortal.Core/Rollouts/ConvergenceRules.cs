@@ -8,6 +8,16 @@ public static class ConvergenceRules
     private static readonly HashSet<string> RolloutKinds = new(StringComparer.Ordinal) { "Deployment", "StatefulSet", "DaemonSet" };
 
     /// <summary>
+    /// After a step's workload converged: who applied what runs now, when it is not the change <paramref name="changeId"/>
+    /// ("change #12", or "someone outside the portal" when the stamp in <paramref name="changeAnnotation"/> is gone). Null when
+    /// the live workload still carries this change's stamp: what converged is this change's version.
+    /// </summary>
+    public static string? AppliedByOther(LiveObject live, long changeId, string changeAnnotation) =>
+        live.Annotations.TryGetValue(changeAnnotation, out var stamped)
+            ? stamped == changeId.ToString(System.Globalization.CultureInfo.InvariantCulture) ? null : $"change #{stamped}"
+            : "someone outside the portal";
+
+    /// <summary>
     /// Deployment/StatefulSet/DaemonSet: done when the controller has observed the current generation and every desired
     /// pod is updated and available. Any other kind: done when it exists. No live object: not done ("not found").
     /// </summary>

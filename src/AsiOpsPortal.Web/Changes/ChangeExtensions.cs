@@ -9,6 +9,7 @@ public static class ChangeExtensions
         builder.Services.AddSingleton<ChangeService>();
         builder.Services.AddSingleton<RolloutScheduler>();
         builder.Services.AddSingleton<RolloutRunner>();
+        builder.Services.AddSingleton<RolloutWakeups>();
         builder.Services.AddTransient<RolloutJob>();
         builder.Services.AddSingleton<RolloutWatchdog>();
         var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();

@@ -433,7 +433,26 @@ public sealed class ChangeService(
         {
             Gates = gates.Select(GateCallView.Of).ToList(),
             RegisteredSinceFrozen = registeredSince,
+            WaitsForChanges = change.PlanFrozenAt is null ? await WaitsForChangesAsync(db, change, ct) : [],
         };
+    }
+
+    /// <summary>Before approval: the running or paused changes of the same component that still have work on clusters this one plans.</summary>
+    private static async Task<IReadOnlyList<string>> WaitsForChangesAsync(PortalDbContext db, Change change, CancellationToken ct)
+    {
+        if (change.ComponentId is not { } componentId || ChangeLifecycle.IsEnded(change.Status)) return [];
+        var planned = change.Plan.Waves.SelectMany(w => w.Clusters).Select(c => c.Name).ToList();
+        var open = await db.Changes.AsNoTracking()
+            .Where(c => c.ComponentId == componentId && c.Id != change.Id && (c.Status == ChangeStatus.Running || c.Status == ChangeStatus.Paused))
+            .Select(c => new { c.Id, c.ComponentName, c.Version, c.PlanFrozenAt }).ToListAsync(ct);
+        if (open.Count == 0) return [];
+        var ids = open.Select(o => o.Id).ToList();
+        var unfinished = await db.RolloutSteps.AsNoTracking()
+            .Where(s => ids.Contains(s.ChangeId) && planned.Contains(s.ClusterName)
+                && (s.Status == StepStatus.Pending || s.Status == StepStatus.Applying || s.Status == StepStatus.Converging))
+            .Select(s => new { s.ChangeId, s.ClusterName }).ToListAsync(ct);
+        return ComponentTurns.WaitsBeforeApproval(planned, open.Select(o => new ComponentChange(o.Id, $"{o.ComponentName} {o.Version}", o.PlanFrozenAt,
+            unfinished.Where(u => u.ChangeId == o.Id).Select(u => u.ClusterName).ToList())));
     }
 
     /// <summary>

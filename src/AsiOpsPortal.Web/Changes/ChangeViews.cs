@@ -172,6 +172,12 @@ public sealed record ChangeDetail(
 
     /// <summary>The rollback was run as one emergency wave, all at once.</summary>
     public bool RollbackAllAtOnce { get; init; }
+
+    /// <summary>
+    /// Before approval: the approved changes of the same component whose turn comes first on some planned clusters
+    /// ("waits for change #12 (web 1.26.2) on test-a"); this one will wait for them there. Empty once approved.
+    /// </summary>
+    public IReadOnlyList<string> WaitsForChanges { get; init; } = [];
 }
 
 public sealed record RunThroughView(IReadOnlyList<string> Windows, string Reason, string? GrantedBy, string? GrantReason, DateTimeOffset? GrantedAt);

@@ -1,3 +1,4 @@
+using AsiOpsPortal.Web.Infrastructure;
 using Hangfire;
 
 namespace AsiOpsPortal.Web.Changes;
@@ -8,6 +9,7 @@ public sealed class RolloutJob(RolloutRunner runner)
     // No Hangfire retry: a rollout that stops unexpectedly is picked up again by the watchdog, which knows whether
     // another worker still drives it.
     [AutomaticRetry(Attempts = 0)]
+    [Queue(HangfireQueues.Rollouts)]
     public Task RunAsync(long changeId, CancellationToken ct) => runner.RunAsync(changeId, ct);
 }
 

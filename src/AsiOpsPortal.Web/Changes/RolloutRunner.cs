@@ -32,6 +32,7 @@ public sealed class RolloutRunner(
     AuditLog audit,
     FleetNotifier notifier,
     RolloutScheduler scheduler,
+    RolloutWakeups wakeups,
     GateKeeper gates,
     FreezeService freeze,
     IOptions<PortalOptions> options,
@@ -50,47 +51,88 @@ public sealed class RolloutRunner(
     /// <summary>However far a freeze's end lies, a parked rollout looks again at least this often.</summary>
     private static readonly TimeSpan LongestPark = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A rollout waiting for another change's turn is woken when that change finishes a step or stops; it also looks again
+    /// this often, in case the other was stopped by a person while no runner of it was there to say so.
+    /// </summary>
+    private static readonly TimeSpan LongestTurnWait = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How a job ends: a fresh job goes on at <paramref name="At"/> (scheduled when later than now); or, with steps to watch
+    /// in <paramref name="WakeOn"/>, when the first of them is done waiting (<see cref="RolloutWakeups"/>).
+    /// </summary>
+    private sealed record GoOn(DateTimeOffset At, IReadOnlyList<StepWatch> WakeOn);
+
     public async Task RunAsync(long changeId, CancellationToken ct)
     {
         var lockConnection = new NpgsqlConnection(configuration.PortalConnectionString());
-        DateTimeOffset? goOnAt = null;
+        GoOn? goOn = null;
         try
         {
             await lockConnection.OpenAsync(ct);
             if (!await TryLockAsync(lockConnection, changeId, ct)) return; // a live runner drives it already
-            goOnAt = await DriveAsync(changeId, ct);
+            goOn = await DriveAsync(changeId, ct);
         }
         finally
         {
             // Closing the connection releases the lock; only then may the next job take it.
             await lockConnection.DisposeAsync();
         }
-        if (goOnAt is not { } at) return;
+        if (goOn is null) return;
+        if (goOn.WakeOn.Count > 0)
+        {
+            // The watch wakes it (at the step's deadline at the latest); should this process die, the watchdog does.
+            wakeups.WakeWhenConverged(changeId, goOn.WakeOn);
+            return;
+        }
+        // Scheduled jobs are picked up on a poll: ask a poll early so a soak ends on time, the last moment waited in the job.
+        var at = goOn.At - HangfireExtensions.SchedulePollingInterval;
         if (at <= time.GetUtcNow()) scheduler.Start(changeId);
         else scheduler.StartAt(changeId, at);
     }
 
     /// <summary>
-    /// Ticks until the rollout stops running (null), the job's slice runs out (now: a fresh job goes on at once), or a long
-    /// freeze holds it with nothing in flight (when the freeze lets go: the change is parked till then).
+    /// Ticks until the rollout stops running (null); or lets its worker go: when its slice runs out (a fresh job goes on at
+    /// once), when nothing is in flight and its next decision (a soak's end, a freeze's end, another change's turn) is far
+    /// enough away (parked till then), or when its clusters' work has held the worker long enough and only watches remain
+    /// (parked till the first step's deadline, woken sooner by <see cref="RolloutWakeups"/> when a step converges).
     /// </summary>
-    private async Task<DateTimeOffset?> DriveAsync(long changeId, CancellationToken ct)
+    private async Task<GoOn?> DriveAsync(long changeId, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = new Run(changeId, stop.Token);
         var sliceEnds = time.GetUtcNow() + _options.RolloutJobSlice;
         try
         {
+            if (!await TakeParkedAsync(changeId, ct)) return null;
             while (!ct.IsCancellationRequested)
             {
                 var next = await StepOnceAsync(run, ct);
-                if (next is null) return null;
+                if (next is null)
+                {
+                    await WakeTurnWaitersAsync(run, ct);
+                    return null;
+                }
                 var now = time.GetUtcNow();
-                if (run.HeldUntil is { } held && held - now >= _options.RolloutParkAfter && run.InFlight.Count == 0)
-                    return await ParkAsync(changeId, Min(held, now + LongestPark), ct);
+                if (run.NextDecisionAt is { } decision && decision - now >= _options.RolloutParkAfter && run.InFlight.Count == 0)
+                {
+                    var until = Min(decision, now + (run.WaitsForTurn ? LongestTurnWait : LongestPark));
+                    return await ParkAsync(changeId, until, run.WaitsForTurn ? "another change's turn" : "a soak or a freeze", ct) is { } parked
+                        ? new GoOn(parked, []) : null;
+                }
+                if (run.OnlyWatching(now - Max(_options.RolloutWorkHold, FirstWatchAnswer)))
+                {
+                    var watches = run.InFlight.Keys.Select(id => run.Watching[id]).ToList();
+                    var until = watches.Min(w => w.Deadline) + TimeSpan.FromSeconds(1);
+                    return await ParkAsync(changeId, until, "its clusters' workloads to converge", ct) is { } parked ? new GoOn(parked, watches) : null;
+                }
                 // Hangfire jobs stay short: past its slice, this one lets go and a fresh job carries on.
-                if (now >= sliceEnds) return now;
-                if (await run.WaitAsync(next.Value, time, ct)) await notifier.PublishChangeAsync(changeId, ct);
+                if (now >= sliceEnds) return new GoOn(now, []);
+                if (await run.WaitAsync(next.Value, time, ct))
+                {
+                    await notifier.PublishChangeAsync(changeId, ct);
+                    await WakeTurnWaitersAsync(run, ct);
+                }
             }
             return null;
         }
@@ -100,6 +142,47 @@ public sealed class RolloutRunner(
             await stop.CancelAsync();
             await run.DrainAsync();
         }
+    }
+
+    /// <summary>
+    /// False when the change is parked till later than this job's due time: a scheduled wake-up overtaken by an earlier one
+    /// (the rollout has parked again since, with a job of its own), which lets that one go on. Otherwise the change is no
+    /// longer parked: should this job die, the watchdog restarts it at once. Whoever wakes a parked rollout early marks it
+    /// due first (<see cref="MarkDueAsync"/>).
+    /// </summary>
+    private async Task<bool> TakeParkedAsync(long changeId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var parkedUntil = await db.Changes.Where(c => c.Id == changeId).Select(c => c.ParkedUntil).SingleOrDefaultAsync(ct);
+        if (parkedUntil is not { } until) return true;
+        if (until - time.GetUtcNow() > 2 * HangfireExtensions.SchedulePollingInterval) return false;
+        await db.Changes.Where(c => c.Id == changeId && c.ParkedUntil != null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Marks parked changes due now, just before their job is enqueued: the job does not take itself for an overtaken
+    /// wake-up, and the watchdog gives it its usual grace to be picked up before it starts another.
+    /// </summary>
+    public static Task<int> MarkDueAsync(PortalDbContext db, IReadOnlyCollection<long> changeIds, DateTimeOffset now, CancellationToken ct) =>
+        db.Changes.Where(c => changeIds.Contains(c.Id) && c.ParkedUntil != null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, now), ct);
+
+    /// <summary>
+    /// This change finished a step or stopped running: the parked changes of its component that wait for a turn look again
+    /// now rather than at their next recheck.
+    /// </summary>
+    private async Task WakeTurnWaitersAsync(Run run, CancellationToken ct)
+    {
+        if (run.ComponentId is not { } componentId) return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var waiting = await db.Changes.Where(c => c.ComponentId == componentId && c.Id != run.ChangeId && c.Status == ChangeStatus.Running
+                && c.ParkedUntil != null && c.WaitingFor != null)
+            .Select(c => c.Id).ToListAsync(ct);
+        if (waiting.Count == 0) return;
+        await MarkDueAsync(db, waiting, time.GetUtcNow(), ct);
+        foreach (var id in waiting) scheduler.Start(id);
     }
 
     /// <summary>
@@ -115,16 +198,42 @@ public sealed class RolloutRunner(
         public ConcurrentDictionary<Guid, ClusterTarget> Targets { get; } = new();
         public IReadOnlyList<ManifestObject>? Forward { get; set; }
         public Dictionary<long, Task<bool>> InFlight { get; } = [];
-        /// <summary>Set while a freeze holds the rollout and nothing else is due: when the freeze lets go, as far as known.</summary>
-        public DateTimeOffset? HeldUntil { get; set; }
+        /// <summary>Steps whose work has applied and now only watches for convergence: what to watch once this job lets go.</summary>
+        public ConcurrentDictionary<long, StepWatch> Watching { get; } = new();
+        public Guid? ComponentId { get; set; }
+        /// <summary>
+        /// Set while nothing is due but waiting: when the rollout decides next (a soak's end, a freeze's end), as far as known;
+        /// the largest value when not known (a freeze with no known end, another change's turn).
+        /// </summary>
+        public DateTimeOffset? NextDecisionAt { get; set; }
+        /// <summary>Whether what it waits for is, at least in part, another change of its component finishing on a cluster.</summary>
+        public bool WaitsForTurn { get; set; }
+
+        /// <summary>
+        /// Whether every step in flight has applied and watched since <paramref name="before"/> at the latest, so letting the
+        /// worker go cuts no apply short, nor a watch that would have answered "converged" at once.
+        /// </summary>
+        public bool OnlyWatching(DateTimeOffset before) =>
+            InFlight.Count > 0 && InFlight.Keys.All(id => Watching.TryGetValue(id, out var w) && w.Since <= before);
+
+        private TaskCompletionSource _watchStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>A step applied and now watches: the runner may let its worker go without waiting for its next poll.</summary>
+        public void StartWatching(long stepId, StepWatch watch)
+        {
+            Watching[stepId] = watch;
+            _watchStarted.TrySetResult();
+        }
 
         /// <summary>Waits <paramref name="delay"/>, or less when a step's work ends first; true when some step finished.</summary>
         public async Task<bool> WaitAsync(TimeSpan delay, TimeProvider time, CancellationToken ct)
         {
             using var early = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var timer = delay > TimeSpan.Zero ? Task.Delay(delay, time, early.Token) : Task.CompletedTask;
-            if (InFlight.Count > 0) await Task.WhenAny(InFlight.Values.Append(timer));
+            if (InFlight.Count > 0 && !InFlight.Keys.All(Watching.ContainsKey)) await Task.WhenAny(InFlight.Values.Append(timer).Append(_watchStarted.Task));
+            else if (InFlight.Count > 0) await Task.WhenAny(InFlight.Values.Append(timer));
             else await timer.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (_watchStarted.Task.IsCompleted) _watchStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
             await early.CancelAsync();
             ct.ThrowIfCancellationRequested();
 
@@ -132,6 +241,7 @@ public sealed class RolloutRunner(
             foreach (var (stepId, work) in InFlight.Where(w => w.Value.IsCompleted).ToList())
             {
                 InFlight.Remove(stepId);
+                Watching.TryRemove(stepId, out _);
                 finished |= await work; // a failure other than a cluster's fails the job, and Hangfire retries it
             }
             return finished;
@@ -158,15 +268,21 @@ public sealed class RolloutRunner(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             change = await db.Changes.SingleAsync(c => c.Id == run.ChangeId, ct);
+            run.ComponentId = change.ComponentId;
             if (change.Status != ChangeStatus.Running) return null;
             var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
             var waves = await db.RolloutWaves.Where(w => w.ChangeId == run.ChangeId && w.Phase == phase).OrderBy(w => w.Index).ToListAsync(ct);
             var steps = await db.RolloutSteps.Where(s => s.ChangeId == run.ChangeId && s.Phase == phase).ToListAsync(ct);
-            var frozen = await FrozenAsync(change, phase, waves, steps, now, ct);
-            tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps) with { Frozen = frozen }, now);
+            var pending = PendingInCurrentWave(waves, steps);
+            var turns = await TurnsAsync(db, change, phase, pending, ct);
+            var frozen = await FrozenAsync(change, phase, pending, now, ct);
+            // A cluster both frozen and taken by another change is shown by its freeze, whose end is known.
+            var held = turns.Concat(frozen).GroupBy(h => h.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+            tick = RolloutEngine.Next(Snapshot(change, phase, waves, steps) with { Frozen = held }, now);
             if (phase == RolloutPhase.Forward && await GatesRefuseAsync(change, tick, ct) is { } refusal) tick = RolloutTick.Pausing(refusal);
-            // A freeze whose end is not known (outside every allow window, none opening soon) is looked at again in a while.
-            run.HeldUntil = tick is { WaitingFor: not null, ChangesState: false, Work.Count: 0 } ? tick.WakeAt ?? DateTimeOffset.MaxValue : null;
+            // Nothing to do but wait: a soak's end or a freeze's end is known; a freeze with no known end, or another change's turn, is not.
+            run.NextDecisionAt = tick is { ChangesState: false, Work.Count: 0 } ? tick.WakeAt ?? (tick.WaitingFor is null ? null : DateTimeOffset.MaxValue) : null;
+            run.WaitsForTurn = tick.WaitingFor is not null && turns.Count > 0;
             if (tick.WaitingFor != change.WaitingFor && !await RecordWaitingAsync(db, change, tick.WaitingFor, now, ct)) return TimeSpan.Zero;
             if (tick.ChangesState)
             {
@@ -205,15 +321,49 @@ public sealed class RolloutRunner(
         return null;
     }
 
+    /// <summary>The steps of the current wave that have not started: the only ones a freeze or another change's turn can hold.</summary>
+    private static List<RolloutStep> PendingInCurrentWave(List<RolloutWave> waves, List<RolloutStep> steps)
+    {
+        var current = waves.FirstOrDefault(w => w.Status is WaveStatus.Pending or WaveStatus.Running);
+        return current is null ? [] : steps.Where(s => s.Wave == current.Index && s.Status == StepStatus.Pending).ToList();
+    }
+
+    /// <summary>
+    /// The pending clusters on which an earlier-approved change of the same component still has work (a step not yet started
+    /// or in flight, whether that change runs or is paused): one change per component per cluster at a time. Rollbacks
+    /// take no turn: undoing must not wait.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, FrozenCluster>> TurnsAsync(PortalDbContext db, Change change, RolloutPhase phase,
+        List<RolloutStep> pending, CancellationToken ct)
+    {
+        if (phase != RolloutPhase.Forward || change.ComponentId is not { } componentId || change.PlanFrozenAt is not { } approvedAt || pending.Count == 0)
+            return new Dictionary<string, FrozenCluster>();
+        var clusterIds = pending.Select(s => s.ClusterId).ToList();
+        var others = await db.Changes.AsNoTracking()
+            .Where(c => c.ComponentId == componentId && c.Id != change.Id && (c.Status == ChangeStatus.Running || c.Status == ChangeStatus.Paused)
+                && c.PlanFrozenAt != null && c.PlanFrozenAt <= approvedAt)
+            .Select(c => new { c.Id, c.ComponentName, c.Version, c.PlanFrozenAt })
+            .ToListAsync(ct);
+        if (others.Count == 0) return new Dictionary<string, FrozenCluster>();
+        var otherIds = others.Select(o => o.Id).ToList();
+        var unfinished = await db.RolloutSteps.AsNoTracking()
+            .Where(s => otherIds.Contains(s.ChangeId) && clusterIds.Contains(s.ClusterId)
+                && (s.Status == StepStatus.Pending || s.Status == StepStatus.Applying || s.Status == StepStatus.Converging))
+            .Select(s => new { s.ChangeId, s.ClusterName })
+            .ToListAsync(ct);
+        return ComponentTurns.Held(change.Id, approvedAt, pending.Select(s => s.ClusterName), others.Select(o => new ComponentChange(
+            o.Id, $"{o.ComponentName} {o.Version}", o.PlanFrozenAt,
+            unfinished.Where(u => u.ChangeId == o.Id).Select(u => u.ClusterName).ToHashSet())));
+    }
+
     /// <summary>
     /// The clusters of the current wave that have not started and that a freeze holds now. Only windows that block rollbacks
     /// hold a rollback; the windows the change was granted to run through hold nothing.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, FrozenCluster>> FrozenAsync(Change change, RolloutPhase phase, List<RolloutWave> waves,
-        List<RolloutStep> steps, DateTimeOffset now, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, FrozenCluster>> FrozenAsync(Change change, RolloutPhase phase, List<RolloutStep> pendingSteps,
+        DateTimeOffset now, CancellationToken ct)
     {
-        var current = waves.FirstOrDefault(w => w.Status is WaveStatus.Pending or WaveStatus.Running);
-        var pending = current is null ? [] : steps.Where(s => s.Wave == current.Index && s.Status == StepStatus.Pending).Select(s => s.ClusterId).ToList();
+        var pending = pendingSteps.Select(s => s.ClusterId).ToList();
         if (pending.Count == 0) return new Dictionary<string, FrozenCluster>();
         var verdict = await freeze.EvaluateWaveAsync(pending, now, phase == RolloutPhase.Rollback ? FreezePurpose.Rollback : FreezePurpose.Rollout,
             findNextOpen: false, change.RunThrough.WindowIds, ct);
@@ -222,16 +372,17 @@ public sealed class RolloutRunner(
     }
 
     /// <summary>
-    /// Lets the worker go while a freeze holds the rollout: the watchdog leaves the change alone until <paramref name="until"/>,
-    /// when a scheduled job looks again. Null (nothing to schedule) when the change stopped running meanwhile.
+    /// Lets the worker go while the rollout waits: the watchdog leaves the change alone until <paramref name="until"/>, when a
+    /// scheduled job looks again (or sooner, when what it waits for happens). Null (nothing to schedule) when the change
+    /// stopped running meanwhile.
     /// </summary>
-    private async Task<DateTimeOffset?> ParkAsync(long changeId, DateTimeOffset until, CancellationToken ct)
+    private async Task<DateTimeOffset?> ParkAsync(long changeId, DateTimeOffset until, string waitsFor, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var parked = await db.Changes.Where(c => c.Id == changeId && c.Status == ChangeStatus.Running)
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, until), ct);
         if (parked == 0) return null;
-        log.LogInformation("Rollout of change {ChangeId} waits on a freeze; no worker holds it until {Until:O}", changeId, until);
+        log.LogDebug("Rollout of change {ChangeId} waits for {What}; no worker holds it until {Until:O} at the latest", changeId, waitsFor, until);
         return until;
     }
 
@@ -242,7 +393,7 @@ public sealed class RolloutRunner(
         change.WaitingFor = waitingFor;
         change.UpdatedAt = now;
         await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWaiting, ChangeService.Target(change),
-            waitingFor ?? "no freeze window holds the rollout any more; it carries on", ct: ct);
+            waitingFor ?? "nothing holds the rollout any more (no freeze window, no other change's turn); it carries on", ct: ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -357,6 +508,12 @@ public sealed class RolloutRunner(
         return step.Status is StepStatus.Succeeded or StepStatus.Failed;
     }
 
+    /// <summary>
+    /// The least a step is watched before its runner lets the worker go: a workload that converged meanwhile answers within
+    /// it, and is recorded by this job rather than handed over (and handed over again) without ever being seen.
+    /// </summary>
+    private static readonly TimeSpan FirstWatchAnswer = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long one watch for convergence runs before the step's progress is written down and the watch renewed.</summary>
     private static readonly TimeSpan WatchWindow = TimeSpan.FromSeconds(10);
 
@@ -382,8 +539,21 @@ public sealed class RolloutRunner(
                 return;
             }
             var deadline = step.StartedAt!.Value.AddSeconds(Settings(change, step.Phase, step.Wave).ProgressDeadlineSeconds);
+            if (!run.Watching.ContainsKey(step.Id))
+                run.StartWatching(step.Id, new StepWatch(target, objects.Where(o => ConvergenceRules.IsWorkload(o.Kind)).Select(o => o.Ref).ToList(),
+                    deadline, time.GetUtcNow()));
             var window = Clamp(deadline - time.GetUtcNow(), TimeSpan.FromSeconds(1), WatchWindow);
-            if (await FirstUnconvergedAsync(target, objects, window, ct) is { } waiting) step.Detail = waiting;
+            var (waiting, converged) = await FirstUnconvergedAsync(target, objects, window, ct);
+            if (waiting is not null) step.Detail = waiting;
+            else if (converged.Select(l => (l.Ref, By: ConvergenceRules.AppliedByOther(l, change.Id, ChangeAnnotation))).FirstOrDefault(l => l.By is not null)
+                     is { By: { } other } overwritten)
+            {
+                // Two changes raced on this cluster: what converged is not ours, so this step must not claim it.
+                step.Status = StepStatus.Failed;
+                step.FinishedAt = time.GetUtcNow();
+                step.Error = $"{overwritten.Ref.Kind} {overwritten.Ref.Name} converged with objects applied by {other}, not by this change: " +
+                    "the cluster does not run this change's version.";
+            }
             else
             {
                 Succeed(step, $"{objects.Count(o => ConvergenceRules.IsWorkload(o.Kind))} workloads converged");
@@ -453,10 +623,15 @@ public sealed class RolloutRunner(
         foreach (var o in objects.Reverse()) await clusters.DeleteObjectAsync(target, o.Ref, ct);
     }
 
-    /// <summary>Null when every workload converged within <paramref name="window"/>; otherwise what the first one still waits for.</summary>
-    private async Task<string?> FirstUnconvergedAsync(ClusterTarget target, IReadOnlyList<ManifestObject> objects, TimeSpan window, CancellationToken ct)
+    /// <summary>
+    /// Waiting null when every workload converged within <paramref name="window"/> (Converged: how each looks then); otherwise
+    /// what the first one still waits for.
+    /// </summary>
+    private async Task<(string? Waiting, List<LiveObject> Converged)> FirstUnconvergedAsync(ClusterTarget target, IReadOnlyList<ManifestObject> objects,
+        TimeSpan window, CancellationToken ct)
     {
         var until = time.GetUtcNow() + window;
+        var converged = new List<LiveObject>();
         foreach (var o in objects.Where(o => ConvergenceRules.IsWorkload(o.Kind)))
         {
             var left = until - time.GetUtcNow();
@@ -464,9 +639,10 @@ public sealed class RolloutRunner(
                 ? await clusters.WatchObjectAsync(target, o.Ref, l => ConvergenceRules.Evaluate(l).Done, left, ct)
                 : await clusters.GetObjectAsync(target, o.Ref, ct);
             var convergence = ConvergenceRules.Evaluate(live);
-            if (!convergence.Done) return $"{o.Kind} {o.Name}: {convergence.Summary}";
+            if (!convergence.Done) return ($"{o.Kind} {o.Name}: {convergence.Summary}", converged);
+            converged.Add(live!);
         }
-        return null;
+        return (null, converged);
     }
 
     /// <summary>The objects a step puts on its cluster, and whether it removes them instead (rollback with no earlier version).</summary>
@@ -549,6 +725,8 @@ public sealed class RolloutRunner(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => Clamp(a, TimeSpan.Zero, b);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

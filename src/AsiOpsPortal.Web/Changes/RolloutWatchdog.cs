@@ -9,7 +9,8 @@ namespace AsiOpsPortal.Web.Changes;
 /// <summary>
 /// Restarts running rollouts that no live worker drives: a worker holds the change's advisory lock for as long as it
 /// runs it, and PostgreSQL drops the lock with the worker's connection, so "running but unlocked" means nobody is on it.
-/// A rollout parked by a long freeze is left to its scheduled job, unless that job is late.
+/// A parked rollout (a soak, a freeze, another change's turn, a watch for convergence) is left to whatever wakes it,
+/// unless that is late.
 /// </summary>
 public sealed class RolloutWatchdog(
     IDbContextFactory<PortalDbContext> dbFactory,
@@ -43,7 +44,10 @@ public sealed class RolloutWatchdog(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
         var late = now - Grace;
-        var running = await db.Changes.Where(c => c.Status == ChangeStatus.Running && (c.ParkedUntil == null || c.ParkedUntil < late))
+        // A change approved or resumed just now, or woken just now (parked until now), has a job on its way: it gets the
+        // same grace as one the watchdog itself kicked, or a backlog on the rollouts queue would be piled onto.
+        var running = await db.Changes.Where(c => c.Status == ChangeStatus.Running && (c.ParkedUntil == null || c.ParkedUntil < late)
+                && c.UpdatedAt < late)
             .Select(c => c.Id).ToListAsync(ct);
         if (running.Count == 0) return;
         var driven = await db.Database.SqlQuery<long>(

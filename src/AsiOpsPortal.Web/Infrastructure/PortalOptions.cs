@@ -37,10 +37,22 @@ public sealed class PortalOptions
     [Range(typeof(TimeSpan), "00:00:05", "00:04:00")] public TimeSpan RolloutJobSlice { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// A rollout that a freeze holds at least this long, with no cluster work in flight, lets its worker go and is woken by a
-    /// scheduled job when the freeze lets go: a week-long freeze must not hold a Hangfire worker for a week.
+    /// A rollout with no cluster work in flight whose next decision (a soak's end, a freeze's end, another change's turn on a
+    /// cluster) is at least this far away lets its worker go and is woken by a scheduled job: a soak or a freeze must not
+    /// hold a Hangfire worker while nothing happens.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")] public TimeSpan RolloutParkAfter { get; set; } = TimeSpan.FromSeconds(30);
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")] public TimeSpan RolloutParkAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a rollout job may keep its worker once every step in flight has applied and only waits to converge. Then the
+    /// job lets the worker go; a watch carries on without one and wakes the rollout when a workload converges or a step's
+    /// deadline comes. Zero (the default) lets go at once: with hundreds of rollouts converging together, a worker held for
+    /// seconds each would queue them behind one another.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:04:00")] public TimeSpan RolloutWorkHold { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Hangfire workers per queue: rollouts on their own, so neither they nor syncs and the rest can starve the other.</summary>
+    public WorkerOptions Workers { get; set; } = new();
 
     /// <summary>How often a worker looks for running rollouts that no live worker drives (after a crash) and restarts them.</summary>
     [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")] public TimeSpan RolloutWatchdogInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -79,6 +91,16 @@ public sealed class PortalOptions
 
     /// <summary>Hosts webhook gates may call ("gates.example.com", or "*.example.com" for its subdomains). Empty: no gate may be called.</summary>
     public List<string> GateAllowedHosts { get; set; } = [];
+}
+
+/// <summary>Worker threads of this instance's Hangfire servers, one server per queue.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Rollout jobs (queue "rollouts"). A job holds a worker only while it decides or briefly waits on clusters.</summary>
+    [Range(1, 500)] public int Rollouts { get; set; } = 20;
+
+    /// <summary>Everything else (queue "default"): inventory syncs, "Sync now", and later notifications and probes.</summary>
+    [Range(1, 500)] public int Default { get; set; } = 10;
 }
 
 public sealed class DemoOptions
