@@ -5,16 +5,20 @@ using Npgsql;
 namespace AsiOpsPortal.Core.Data;
 
 /// <summary>
-/// Before a transaction begins, proves the pooled connection still reaches the server and swaps it for a fresh one if
-/// the server dropped it (a PostgreSQL restart leaves every idle pooled connection dead). One round trip per transaction
-/// buys that a unit of work never fails on a connection that was already gone before it started.
+/// When EF Core takes a connection from the pool, proves it still reaches the server and swaps it for a fresh one if the
+/// server dropped it: a PostgreSQL restart leaves every idle pooled connection dead, and without this each would fail
+/// one query or unit of work with an error. Checked at open rather than retried after a failure, so the ~28 units of
+/// work that begin their own transaction need no wrapping in an execution strategy (a retrying strategy refuses them).
+/// One round trip per opened connection is the price.
 /// </summary>
-public sealed class StaleConnectionCheck : DbTransactionInterceptor
+public sealed class StaleConnectionCheck : DbConnectionInterceptor
 {
-    public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData,
-        InterceptionResult<DbTransaction> result, CancellationToken ct = default)
+    /// <summary>The server ended the session (admin shutdown, crash, still starting): the next connection will do.</summary>
+    private static readonly string[] ConnectionLost = [PostgresErrorCodes.AdminShutdown, PostgresErrorCodes.CrashShutdown, PostgresErrorCodes.CannotConnectNow];
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
     {
-        if (connection is not NpgsqlConnection npgsql) return result;
+        if (connection is not NpgsqlConnection npgsql) return;
         try
         {
             await using var ping = npgsql.CreateCommand();
@@ -23,16 +27,16 @@ public sealed class StaleConnectionCheck : DbTransactionInterceptor
         }
         catch (NpgsqlException e) when (IsConnectionLost(e))
         {
+            // Npgsql keeps the other dead connections in its pool; each would fail once more.
             NpgsqlConnection.ClearPool(npgsql);
             await npgsql.CloseAsync();
             await npgsql.OpenAsync(ct);
         }
-        return result;
     }
 
-    public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        if (connection is not NpgsqlConnection npgsql) return result;
+        if (connection is not NpgsqlConnection npgsql) return;
         try
         {
             using var ping = npgsql.CreateCommand();
@@ -45,9 +49,8 @@ public sealed class StaleConnectionCheck : DbTransactionInterceptor
             npgsql.Close();
             npgsql.Open();
         }
-        return result;
     }
 
     private static bool IsConnectionLost(NpgsqlException e) =>
-        e is PostgresException postgres ? PortalExecutionStrategy.ConnectionLost.Contains(postgres.SqlState) : e.IsTransient;
+        e is PostgresException postgres ? ConnectionLost.Contains(postgres.SqlState) : e.IsTransient;
 }

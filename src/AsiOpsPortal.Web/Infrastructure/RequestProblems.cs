@@ -96,7 +96,7 @@ public static partial class RequestProblems
     private static string Expected(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type.IsEnum) return $"one of: {string.Join(", ", Enum.GetNames(type).Select(JsonNamingPolicy.CamelCase.ConvertName))}";
+        if (type.IsEnum) return $"one of: {string.Join(", ", Enum.GetNames(type))}";
         if (type == typeof(string)) return "a string";
         if (type == typeof(bool)) return "true or false";
         if (type == typeof(int)) return $"a whole number from {int.MinValue} to {int.MaxValue}";
