@@ -14,7 +14,10 @@ public sealed class NulCharacterGuard(RequestDelegate next)
             .ToList();
         if (offending.Count == 0 && context.Request.HasFormContentType)
         {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            IFormCollection form;
+            try { form = await context.Request.ReadFormAsync(context.RequestAborted); }
+            // A malformed form is the endpoint's to refuse (415 or 400), not a reason for a 500 here.
+            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException) { form = FormCollection.Empty; }
             offending.AddRange(form.Where(f => HasNul(f.Key) || f.Value.Any(HasNul)).Select(f => $"form field '{Printable(f.Key)}'"));
         }
         if (offending.Count == 0)
