@@ -88,10 +88,29 @@ public static partial class SchedulerYaml
     {
         if (UnknownProperty().Match(e.Message) is { Success: true } unknown)
             return $"unknown key '{unknown.Groups[1].Value}'.";
-        var inner = e.InnerException?.Message;
         var message = YamlMarks().Replace(e.Message, "");
-        return inner is null ? message : $"{message} {inner}";
+        return e.InnerException switch
+        {
+            null => message,
+            // YamlDotNet says "Invalid cast from 'System.String' to '…WaveSettings'": say what belongs there instead.
+            _ when CastTarget().Match(e.InnerException.Message) is { Success: true } cast => $"expected {Expected(cast.Groups[1].Value)} here.",
+            FormatException or OverflowException => "expected a number (in range) here.",
+            _ => "this value is not valid here.",
+        };
     }
+
+    private static string Expected(string typeName) => typeName[(typeName.LastIndexOf('.') + 1)..] switch
+    {
+        "Int32" or "Int64" => "a whole number",
+        "Double" or "Decimal" or "Single" => "a number",
+        "Boolean" => "true or false",
+        "String" => "a single value",
+        var name when name.StartsWith("List", StringComparison.Ordinal) => "a list",
+        _ => "a mapping of keys to values",
+    };
+
+    [GeneratedRegex(@"to '([\w.`\[\], ]+)'")]
+    private static partial Regex CastTarget();
 
     [GeneratedRegex(@"Property '([^']*)' not found on type")]
     private static partial Regex UnknownProperty();

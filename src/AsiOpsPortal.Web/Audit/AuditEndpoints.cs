@@ -13,7 +13,8 @@ public static class AuditEndpoints
         api.MapGet("/", async (AuditService audit, string? search, string? actor, string? action, DateTimeOffset? from, DateTimeOffset? to,
                 int? page, int? pageSize, CancellationToken ct) =>
             {
-                var result = await audit.SearchAsync(new AuditQuery(search, actor, action, from, to, page ?? 0, pageSize ?? 50), ct);
+                var (pageNumber, size) = Paging.Check(page, pageSize, 50);
+                var result = await audit.SearchAsync(new AuditQuery(search, actor, action, from, to, pageNumber, size), ct);
                 return new { items = result.Items, total = result.Total };
             })
             .WithSummary("Search audit events, newest first.");

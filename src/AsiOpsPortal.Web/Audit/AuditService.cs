@@ -46,7 +46,7 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> dbFactory, A
         }
         var pageSize = Math.Clamp(query.PageSize, 1, 500);
         var total = await events.CountAsync(ct);
-        var items = await events.OrderByDescending(e => e.Id).Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize)
+        var items = await events.OrderByDescending(e => e.Id).Skip(Paging.Skip(query.Page, pageSize)).Take(pageSize)
             .Select(e => new AuditRow(e.Id, e.At, e.Actor, e.Action, e.Target, e.Details, e.Succeeded))
             .ToListAsync(ct);
         return new AuditPage(items, total);

@@ -20,7 +20,8 @@ public static class CatalogEndpoints
 
         api.MapGet("/", async (CatalogService catalog, string? search, int? page, int? pageSize, CancellationToken ct) =>
             {
-                var result = await catalog.ListAsync(new ComponentQuery(search, page ?? 0, pageSize ?? 50), ct);
+                var (pageNumber, size) = Paging.Check(page, pageSize, 50);
+                var result = await catalog.ListAsync(new ComponentQuery(search, pageNumber, size), ct);
                 return new { items = result.Items, total = result.Total };
             })
             .RequireAuthorization(Policies.Viewer)

@@ -27,7 +27,7 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory,
         var total = await components.CountAsync(ct);
         var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var rows = await components.OrderBy(c => c.Name)
-            .Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize)
+            .Skip(Paging.Skip(query.Page, pageSize)).Take(pageSize)
             .Select(c => new
             {
                 c.Id, c.Name, c.Namespace, c.Description, c.Owner, c.CreatedAt,

@@ -17,7 +17,7 @@ public static class ChangeEndpoints
                 if (!string.IsNullOrEmpty(status))
                     filter = Enum.TryParse<ChangeStatus>(status, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
                         : throw new ValidationFailedException([$"Unknown status '{status}'. Use one of: {string.Join(", ", Enum.GetNames<ChangeStatus>())}."]);
-                var items = await changes.ListAsync(filter, limit ?? 200, ct);
+                var items = await changes.ListAsync(filter, Paging.CheckLimit(limit, 200), ct);
                 return new { items, total = items.Count };
             })
             .RequireAuthorization(Policies.Viewer)

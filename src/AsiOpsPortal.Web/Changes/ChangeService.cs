@@ -515,7 +515,10 @@ public sealed class ChangeService(
 
         var componentName = proposal.Component?.Trim();
         var manifests = proposal.Manifests;
-        if (!string.IsNullOrEmpty(componentName))
+        // Refused rather than one silently dropped: the requester must see which of the two will be applied.
+        if (!string.IsNullOrEmpty(componentName) && !string.IsNullOrWhiteSpace(manifests))
+            errors.Add("Give a component and version, or manifests, not both.");
+        else if (!string.IsNullOrEmpty(componentName))
         {
             var component = await db.Components.AsNoTracking().SingleOrDefaultAsync(c => c.Name == componentName, ct);
             var version = component is null ? null

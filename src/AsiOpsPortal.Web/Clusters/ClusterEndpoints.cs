@@ -14,8 +14,9 @@ public static class ClusterEndpoints
         api.MapGet("/", async (ClusterService clusters, string? environment, string? region, int? tier, ClusterStatus? status,
                 string? search, ClusterSort? sort, bool? descending, int? page, int? pageSize, CancellationToken ct) =>
             {
+                var (pageNumber, size) = Paging.Check(page, pageSize, 25);
                 var result = await clusters.QueryAsync(new ClusterQuery(environment, region, tier, status, search,
-                    sort ?? ClusterSort.Health, descending ?? false, page ?? 0, pageSize ?? 25), ct);
+                    sort ?? ClusterSort.Health, descending ?? false, pageNumber, size), ct);
                 return new { items = result.Items, total = result.Total };
             })
             .RequireAuthorization(Policies.Viewer)
@@ -27,7 +28,8 @@ public static class ClusterEndpoints
 
         api.MapGet("/{name}/nodes", async (string name, ClusterService clusters, string? search, bool? ready, int? page, int? pageSize, CancellationToken ct) =>
             {
-                var result = await clusters.NodesAsync(name, new NodeQuery(search, ready, page ?? 0, pageSize ?? 50), ct);
+                var (pageNumber, size) = Paging.Check(page, pageSize, 50);
+                var result = await clusters.NodesAsync(name, new NodeQuery(search, ready, pageNumber, size), ct);
                 return new { items = result.Items, total = result.Total };
             })
             .RequireAuthorization(Policies.Viewer);

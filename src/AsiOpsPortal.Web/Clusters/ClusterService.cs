@@ -142,7 +142,7 @@ public sealed class ClusterService(
         var total = await filtered.CountAsync(ct);
         var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var rows = await Sort(filtered, query, staleBefore)
-            .Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize)
+            .Skip(Paging.Skip(query.Page, pageSize)).Take(pageSize)
             .ToListAsync(ct);
         return new ClusterPage(rows.Select(c => ToSummary(c, now)).ToList(), total);
     }
@@ -170,7 +170,7 @@ public sealed class ClusterService(
         var total = await nodes.CountAsync(ct);
         // NotReady nodes first: they are what someone opening this page is looking for.
         var items = await nodes.OrderBy(n => n.Ready).ThenBy(n => n.Name)
-            .Skip(Math.Max(0, query.Page) * pageSize).Take(pageSize)
+            .Skip(Paging.Skip(query.Page, pageSize)).Take(pageSize)
             .ToListAsync(ct);
         return new NodePageView(items.Select(n => new NodeRow(n.Name, n.Pool, n.Ready, n.Schedulable, n.KubeletVersion, n.Conditions, n.Labels)).ToList(), total);
     }

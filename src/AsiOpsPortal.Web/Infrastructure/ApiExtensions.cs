@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using AsiOpsPortal.Web.Clusters;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
@@ -15,7 +14,9 @@ public static class ApiExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<PortalExceptionHandler>();
         builder.Services.AddOpenApi("v1");
-        builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.Configure<JsonOptions>(o => StrictJson.Apply(o.SerializerOptions));
+        // Outside Development a body that cannot be bound would otherwise be a bare 400; the handler below says why.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBytes);
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
@@ -37,6 +38,7 @@ public static class ApiExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseMiddleware<NulCharacterGuard>();
     }
 
     public static void MapPortalInfrastructure(this WebApplication app)
@@ -76,14 +78,14 @@ internal sealed class PortalExceptionHandler(IProblemDetailsService problems, IL
             Risk.RiskBlockedException => (StatusCodes.Status422UnprocessableEntity, "Blocked by risk rules", exception.Message),
             ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden", exception.Message),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? $"The request body is larger than {ApiExtensions.MaxRequestBytes / 1024} KiB." : "The request body could not be read: " + b.Message),
+                ? $"The request body is larger than {ApiExtensions.MaxRequestBytes / 1024} KiB." : RequestProblems.Describe(b, context)),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "Something went wrong; the error was logged."),
         };
         if (status == StatusCodes.Status500InternalServerError)
             log.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
         context.Response.StatusCode = status;
-        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail };
-        if (exception is ValidationFailedException validation) problem.Extensions["errors"] = validation.Errors;
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = RequestProblems.WithoutTypeNames(detail) };
+        if (exception is ValidationFailedException validation) problem.Extensions["errors"] = validation.Errors.Select(RequestProblems.WithoutTypeNames).ToList();
         if (exception is Risk.RiskBlockedException blocked) problem.Extensions["findings"] = blocked.Findings;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }

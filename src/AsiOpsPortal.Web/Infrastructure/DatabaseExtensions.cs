@@ -15,7 +15,8 @@ public static class DatabaseExtensions
     {
         var connectionString = builder.Configuration.PortalConnectionString();
         // One context per operation: a Blazor circuit outlives any unit of work.
-        builder.Services.AddDbContextFactory<PortalDbContext>(options => PortalDbContextOptions.Use(options, connectionString));
+        builder.Services.AddDbContextFactory<PortalDbContext>(options =>
+            PortalDbContextOptions.Use(options, connectionString).AddInterceptors(new StoredTextGuard()));
         builder.AddPortalDataProtection();
     }
 

@@ -86,7 +86,7 @@ public static class SchedulerEndpoints
         {
             return new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>?>(body) is { Count: 1 } map
                    && map.TryGetValue("policy", out var value) && value is string name
-                ? name.Trim()
+                ? (name.Contains('\0') ? throw new ValidationFailedException(["Field policy contains a NUL character (U+0000); remove it."]) : name.Trim())
                 : null;
         }
         catch (YamlException)

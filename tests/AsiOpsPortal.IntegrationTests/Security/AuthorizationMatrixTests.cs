@@ -21,10 +21,10 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
     private const string Anonymous = "anonymous";
     private static readonly string[] Callers = [Anonymous, "dave", "alice", "bob", "admin"];
 
-    private sealed record ApiRoute(string Method, string Pattern, string Path, string MinimumRole, object? Body = null);
+    internal sealed record ApiRoute(string Method, string Pattern, string Path, string MinimumRole, object? Body = null);
 
     /// <summary>Every /api/v1 endpoint. Allowed callers are sent requests that change nothing (unknown names, invalid bodies).</summary>
-    private static readonly ApiRoute[] ApiRoutes =
+    internal static readonly ApiRoute[] ApiRoutes =
     [
         new("GET", "/api/v1/clusters", "/api/v1/clusters", Roles.Viewer),
         new("POST", "/api/v1/clusters", "/api/v1/clusters", Roles.Sre, new { name = "matrix-probe" }),
