@@ -262,9 +262,9 @@ public sealed class RolloutRunner(
     /// <summary>One tick: decide, record, do the cluster work. Returns how long to wait before the next tick, or null when done.</summary>
     private async Task<TimeSpan?> StepOnceAsync(Run run, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
         RolloutTick tick;
         Change change;
+        DateTimeOffset now;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             change = await db.Changes.SingleAsync(c => c.Id == run.ChangeId, ct);
@@ -273,6 +273,9 @@ public sealed class RolloutRunner(
             var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
             var waves = await db.RolloutWaves.Where(w => w.ChangeId == run.ChangeId && w.Phase == phase).OrderBy(w => w.Index).ToListAsync(ct);
             var steps = await db.RolloutSteps.Where(s => s.ChangeId == run.ChangeId && s.Phase == phase).ToListAsync(ct);
+            // The tick's time is taken after the steps are read: a step it starts in a slot another step just freed starts
+            // after that one finished, on the record too.
+            now = time.GetUtcNow();
             var pending = PendingInCurrentWave(waves, steps);
             var turns = await TurnsAsync(db, change, phase, pending, ct);
             var frozen = await FrozenAsync(change, phase, pending, now, ct);
