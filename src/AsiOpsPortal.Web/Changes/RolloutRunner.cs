@@ -67,15 +67,18 @@ public sealed class RolloutRunner(
     {
         var lockConnection = new NpgsqlConnection(configuration.PortalConnectionString());
         GoOn? goOn = null;
+        var locked = false;
         try
         {
             await lockConnection.OpenAsync(ct);
-            if (!await TryLockAsync(lockConnection, changeId, ct)) return; // a live runner drives it already
+            if (!(locked = await AdvisoryLockAsync(lockConnection, "SELECT pg_try_advisory_lock(@space, @id)", changeId, ct))) return; // a live runner drives it already
             goOn = await DriveAsync(changeId, ct);
         }
         finally
         {
-            // Closing the connection releases the lock; only then may the next job take it.
+            // Closing a pooled connection keeps its session, and the lock with it, until the pool hands the connection out
+            // again: unlock first, or the next job (a wake-up) finds the change locked and the watchdog thinks it driven.
+            if (locked) await UnlockAsync(lockConnection, changeId);
             await lockConnection.DisposeAsync();
         }
         if (goOn is null) return;
@@ -719,9 +722,23 @@ public sealed class RolloutRunner(
             waves.Select(w => w.ProgressDeadlineSeconds).DefaultIfEmpty(600).Max(), FailureBudget.None, Canary: false, PausesOnFailure: false);
     }
 
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, long changeId, CancellationToken ct)
+    private async Task UnlockAsync(NpgsqlConnection connection, long changeId)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@space, @id)", connection);
+        try
+        {
+            await AdvisoryLockAsync(connection, "SELECT pg_advisory_unlock(@space, @id)", changeId, CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The connection broke: closing it ends the session, and the lock with it.
+            log.LogDebug(e, "Could not unlock change {ChangeId} on its lock connection; closing the connection releases it", changeId);
+        }
+    }
+
+    /// <summary>Runs one advisory-lock function on the change's two-key lock; true when it took or released it.</summary>
+    private static async Task<bool> AdvisoryLockAsync(NpgsqlConnection connection, string sql, long changeId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("space", LockSpace);
         command.Parameters.AddWithValue("id", (int)changeId);
         return (bool)(await command.ExecuteScalarAsync(ct))!;

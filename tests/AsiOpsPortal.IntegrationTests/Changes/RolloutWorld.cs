@@ -5,14 +5,21 @@ using AsiOpsPortal.IntegrationTests.Infrastructure;
 namespace AsiOpsPortal.IntegrationTests.Changes;
 
 /// <summary>A portal and demo FleetSim tuned for rollouts: quick convergence polls and a quick watchdog.</summary>
-public sealed class RolloutWorld() : PortalWithFleet("integrationrolloutworld", new Dictionary<string, string>
+public class RolloutWorld : PortalWithFleet
 {
-    ["Portal:RolloutPollInterval"] = "00:00:00.100",
-    ["Portal:RolloutWatchdogInterval"] = "00:00:00.500",
-    // Freezes in these tests last seconds, not days: park rollouts held longer than this, as a week-long freeze would be.
-    ["Portal:RolloutParkAfter"] = "00:00:02",
-})
-{
+    private static readonly Dictionary<string, string> Tuned = new()
+    {
+        ["Portal:RolloutPollInterval"] = "00:00:00.100",
+        ["Portal:RolloutWatchdogInterval"] = "00:00:00.500",
+        // Freezes in these tests last seconds, not days: park rollouts held longer than this, as a week-long freeze would be.
+        ["Portal:RolloutParkAfter"] = "00:00:02",
+    };
+
+    public RolloutWorld() : this("integrationrolloutworld", new Dictionary<string, string>()) { }
+
+    protected RolloutWorld(string purpose, IReadOnlyDictionary<string, string> settings, TimeSpan? convergenceDelay = null)
+        : base(purpose, Tuned.Concat(settings).ToDictionary(), convergenceDelay) { }
+
     /// <summary>
     /// These tests drive rollout mechanics with one- and two-wave pipelines that the risk rules would refuse; the rules have
     /// their own tests (Risk/RiskRuleTests), so here they are all switched off.
@@ -29,3 +36,10 @@ public sealed class RolloutWorld() : PortalWithFleet("integrationrolloutworld", 
         }
     }
 }
+
+/// <summary>
+/// Workloads that take seconds to converge, as on a real cluster, and rollouts that let their worker go as soon as only
+/// watching is left: what a rollout does between applying and seeing its clusters converge.
+/// </summary>
+public sealed class HandOverWorld() : RolloutWorld("integrationhandoverworld",
+    new Dictionary<string, string> { ["Portal:RolloutWorkHold"] = "00:00:00" }, TimeSpan.FromSeconds(2));

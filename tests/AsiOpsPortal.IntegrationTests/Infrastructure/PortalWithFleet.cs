@@ -13,14 +13,17 @@ public class PortalWithFleet : IAsyncLifetime
 {
     private readonly string _purpose;
     private readonly IReadOnlyDictionary<string, string>? _settings;
+    private readonly TimeSpan _convergenceDelay;
 
     // At least 15 letters: TestPostgres cuts "t_{purpose}_{guid}" to 50 characters and throws on shorter names.
     public PortalWithFleet() : this("integrationportalwithfleet") { }
 
-    protected PortalWithFleet(string purpose, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="convergenceDelay">How long FleetSim's workloads take to converge after a change; 200 ms unless given.</param>
+    protected PortalWithFleet(string purpose, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? convergenceDelay = null)
     {
         _purpose = purpose;
         _settings = settings;
+        _convergenceDelay = convergenceDelay ?? TimeSpan.FromMilliseconds(200);
     }
 
     public FleetSimulator Fleet { get; private set; } = null!;
@@ -28,7 +31,7 @@ public class PortalWithFleet : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        Fleet = await FleetSimulator.StartAsync(new FleetSimOptions { Port = 0, Fleet = "demo", ConvergenceDelay = TimeSpan.FromMilliseconds(200) });
+        Fleet = await FleetSimulator.StartAsync(new FleetSimOptions { Port = 0, Fleet = "demo", ConvergenceDelay = _convergenceDelay });
         Portal = await PortalFactory.CreateAsync(_purpose, _settings);
     }
 
