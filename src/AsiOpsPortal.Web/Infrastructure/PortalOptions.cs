@@ -46,11 +46,10 @@ public sealed class PortalOptions
     /// <summary>
     /// How long a rollout job may keep its worker once every step in flight has applied and only waits to converge. Then the
     /// job lets the worker go; a watch carries on without one and wakes the rollout when a workload converges or a step's
-    /// deadline comes. Zero lets go at once (with hundreds of rollouts converging together, a worker held for seconds each
-    /// queues them behind one another), but the hand-over can miss a rollback's convergence until the watchdog steps in, so
-    /// the default (4 min, beyond a job's slice) keeps the worker until that is understood.
+    /// deadline comes. Zero (the default) lets go as soon as the step has been watched briefly: with hundreds of rollouts
+    /// converging together, a worker held for seconds each would queue them behind one another.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:04:00")] public TimeSpan RolloutWorkHold { get; set; } = TimeSpan.FromMinutes(4);
+    [Range(typeof(TimeSpan), "00:00:00", "00:04:00")] public TimeSpan RolloutWorkHold { get; set; } = TimeSpan.Zero;
 
     /// <summary>Hangfire workers per queue: rollouts on their own, so neither they nor syncs and the rest can starve the other.</summary>
     public WorkerOptions Workers { get; set; } = new();
