@@ -12,7 +12,6 @@ public static class OptionsExtensions
             .Validate(o => o.Workers.Rollouts is >= 1 and <= 500 && o.Workers.Default is >= 1 and <= 500,
                 "Portal:Workers:Rollouts and Portal:Workers:Default must each be between 1 and 500.")
             .ValidateOnStart();
-        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
         builder.Services.AddOptions<ClusterClientOptions>().BindConfiguration("Clusters:Client").ValidateDataAnnotations().ValidateOnStart()
             .Configure<Microsoft.Extensions.Options.IOptions<PortalOptions>>((client, portal) => client.AllowedAddresses = portal.Value.ClusterAddresses);
         builder.Services.AddSingleton(TimeProvider.System);
