@@ -24,8 +24,21 @@ public static class Kubeconfig
         return contexts;
     }
 
-    /// <summary>Builds the client configuration for one context, refusing anything that would run or read outside the file.</summary>
-    public static KubernetesClientConfiguration Resolve(string text, string? contextName)
+    /// <summary>The context a cluster will be reached through, refusing anything that would run or read outside the file.</summary>
+    public static Context Resolve(string text, string? contextName)
+    {
+        var (config, context, cluster) = Select(text, contextName);
+        return new Context(context.Name, cluster.Name, Build(config, context.Name).Host);
+    }
+
+    /// <summary>The client configuration for one context; KubernetesClient's type stays inside this project.</summary>
+    internal static KubernetesClientConfiguration ClientConfiguration(string text, string? contextName)
+    {
+        var (config, context, _) = Select(text, contextName);
+        return Build(config, context.Name);
+    }
+
+    private static (K8SConfiguration Config, k8s.KubeConfigModels.Context Context, Cluster Cluster) Select(string text, string? contextName)
     {
         var config = Load(text);
         contextName = string.IsNullOrWhiteSpace(contextName) ? config.CurrentContext : contextName;
@@ -40,7 +53,11 @@ public static class Kubeconfig
 
         if (!Uri.TryCreate(cluster.ClusterEndpoint?.Server, UriKind.Absolute, out var server) || server.Scheme is not ("https" or "http"))
             throw new KubeconfigException($"Cluster '{cluster.Name}' has no valid server URL (got '{cluster.ClusterEndpoint?.Server}'); it should look like https://host:6443.");
+        return (config, context, cluster);
+    }
 
+    private static KubernetesClientConfiguration Build(K8SConfiguration config, string contextName)
+    {
         try
         {
             return KubernetesClientConfiguration.BuildConfigFromConfigObject(config, contextName);

@@ -263,7 +263,7 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
         if (_clients.TryGetValue(target.ClusterId, out var cached) && cached.Fingerprint == fingerprint)
             return cached.Client;
 
-        var config = Kubeconfig.Resolve(target.Kubeconfig, target.Context);
+        var config = Kubeconfig.ClientConfiguration(target.Kubeconfig, target.Context);
         config.HttpClientTimeout = _options.RequestTimeout;
         config.FirstMessageHandlerSetup = handler =>
         {

@@ -4,6 +4,7 @@ using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
+using AsiOpsPortal.Web.Demo;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
@@ -29,13 +30,12 @@ builder.AddScheduler();
 builder.AddRisk();
 builder.AddGates();
 builder.AddFreezeWindows();
+builder.AddDemo();
 
 var app = builder.Build();
 
 if (!await app.PrepareDatabaseAsync()) return;
 await app.SeedDemoAsync();
-await app.SeedDemoSchedulerAsync();
-await app.SeedDemoPipelinesAsync();
 
 app.UsePortalPipeline();
 app.MapAccountEndpoints();

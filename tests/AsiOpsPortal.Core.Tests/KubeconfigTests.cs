@@ -89,7 +89,7 @@ public class KubeconfigTests
     [Fact]
     public void Resolve_ReturnsServerAndToken_WhenKubeconfigIsSelfContained()
     {
-        var config = Kubeconfig.Resolve(TestKubeconfig.For("https://10.0.0.1:6443", token: "abc123"), null);
+        var config = Kubeconfig.ClientConfiguration(TestKubeconfig.For("https://10.0.0.1:6443", token: "abc123"), null);
 
         Assert.Equal("https://10.0.0.1:6443", config.Host.TrimEnd('/'));
         Assert.Equal("abc123", config.AccessToken);
@@ -99,17 +99,17 @@ public class KubeconfigTests
     [Fact]
     public void Resolve_UsesNamedContext_WhenOneIsGiven()
     {
-        var config = Kubeconfig.Resolve(ThreeContexts, "hz-admin");
+        var context = Kubeconfig.Resolve(ThreeContexts, "hz-admin");
 
-        Assert.Equal("https://hz.example.com:6443", config.Host.TrimEnd('/'));
+        Assert.Equal(new Kubeconfig.Context("hz-admin", "hz", "https://hz.example.com:6443"), context);
     }
 
     [Fact]
     public void Resolve_UsesCurrentContext_WhenContextIsBlank()
     {
-        var config = Kubeconfig.Resolve(ThreeContexts, "  ");
+        var context = Kubeconfig.Resolve(ThreeContexts, "  ");
 
-        Assert.Equal("https://sh.example.com:6443", config.Host.TrimEnd('/'));
+        Assert.Equal(new Kubeconfig.Context("sh-readonly", "sh", "https://sh.example.com:6443"), context);
     }
 
     [Theory]
@@ -145,7 +145,7 @@ public class KubeconfigTests
         var kubeconfig = TestKubeconfig.For("https://10.0.0.1:6443") + "\n# ";
         var text = kubeconfig + new string('x', Kubeconfig.MaxBytes - kubeconfig.Length);
 
-        Assert.Equal("https://10.0.0.1:6443", Kubeconfig.Resolve(text, null).Host.TrimEnd('/'));
+        Assert.Equal("https://10.0.0.1:6443", Kubeconfig.Resolve(text, null).Server.TrimEnd('/'));
     }
 
     [Fact]

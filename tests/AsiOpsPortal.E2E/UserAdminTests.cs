@@ -1,4 +1,4 @@
-using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Demo;
 
 namespace AsiOpsPortal.E2E;
 

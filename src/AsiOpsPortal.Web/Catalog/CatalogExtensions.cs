@@ -5,6 +5,5 @@ public static class CatalogExtensions
     public static void AddCatalog(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CatalogService>();
-        builder.Services.AddSingleton<DemoCatalog>();
     }
 }

@@ -12,7 +12,6 @@ public static class ChangeExtensions
         builder.Services.AddSingleton<RolloutWakeups>();
         builder.Services.AddTransient<RolloutJob>();
         builder.Services.AddSingleton<RolloutWatchdog>();
-        var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
-        if (portal.RunWorkers) builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutWatchdog>());
+        if (builder.ValidatedPortalOptions().RunWorkers) builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutWatchdog>());
     }
 }

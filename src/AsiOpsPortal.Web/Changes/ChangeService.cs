@@ -677,7 +677,7 @@ public sealed class ChangeService(
     private async Task FreezeAndStartAsync(PortalDbContext db, Change change, DateTimeOffset now, CancellationToken ct)
     {
         await PinPreviousVersionsAsync(db, change, ct);
-        // A fresh instance so EF sees the jsonb value changed.
+        // The forward plan as frozen; the versions pinned in place above are saved either way (JsonColumn compares by JSON).
         change.Plan = new ChangePlan { Waves = change.Plan.Waves, Unplanned = change.Plan.Unplanned };
         change.PlanFrozenAt = now;
         change.Status = ChangeLifecycle.After(ChangeLifecycle.After(change.Status, ChangeAction.Approve), ChangeAction.Start);
@@ -742,7 +742,6 @@ public sealed class ChangeService(
                     ClusterId = wave.Clusters[p].ClusterId, ClusterName = wave.Clusters[p].Name,
                 });
         }
-        // A fresh instance so EF sees the jsonb value changed.
         change.Plan = new ChangePlan
         {
             Waves = change.Plan.Waves, Unplanned = change.Plan.Unplanned, RollbackAllAtOnce = rollback.AllAtOnce,

@@ -8,6 +8,7 @@ public static class ClusterExtensions
     {
         builder.Services.AddSingleton<IClusterClient, KubernetesClusterClient>();
         builder.Services.AddSingleton<KubeconfigProtector>();
+        builder.Services.AddSingleton<ClusterTargets>();
         builder.Services.AddSingleton<ClusterService>();
         builder.Services.AddSingleton<InventorySync>();
         builder.Services.AddTransient<InventorySyncJob>();

@@ -33,8 +33,8 @@ public sealed class ClusterService(
         var name = (registration.Name ?? "").Trim();
         var labels = registration.Labels ?? [];
         var errors = ClusterRules.Validate(name, registration.Environment, registration.Region, registration.Tier, labels).ToList();
-        k8s.KubernetesClientConfiguration? config = null;
-        try { config = Kubeconfig.Resolve(registration.Kubeconfig, registration.Context); }
+        Kubeconfig.Context? resolved = null;
+        try { resolved = Kubeconfig.Resolve(registration.Kubeconfig, registration.Context); }
         catch (KubeconfigException e) { errors.Add(e.Message); }
         if (errors.Count > 0) throw new ValidationFailedException(errors);
 
@@ -44,7 +44,7 @@ public sealed class ClusterService(
 
         // Contact the cluster before saving anything: a registry of clusters we cannot reach helps nobody. The client checks
         // the server's address (Portal:ClusterAddresses) at every connection, this first one included.
-        var context = string.IsNullOrWhiteSpace(registration.Context) ? config!.CurrentContext : registration.Context;
+        var context = resolved!.Name;
         var target = new ClusterTarget(Guid.NewGuid(), name, registration.Kubeconfig, context);
         ClusterProbe probe;
         try
@@ -64,7 +64,7 @@ public sealed class ClusterService(
         {
             Id = target.ClusterId,
             Name = name,
-            ApiEndpoint = config!.Host,
+            ApiEndpoint = resolved.Server,
             Environment = registration.Environment,
             Region = registration.Region,
             Zone = registration.Zone?.Trim() ?? "",

@@ -20,7 +20,7 @@ public sealed record SyncOutcome(string Cluster, ClusterStatus Status, int Nodes
 public sealed class InventorySync(
     IDbContextFactory<PortalDbContext> dbFactory,
     IClusterClient clusters,
-    KubeconfigProtector protector,
+    ClusterTargets targets,
     FleetNotifier notifier,
     IOptions<PortalOptions> options,
     TimeProvider time,
@@ -67,7 +67,7 @@ public sealed class InventorySync(
         SyncOutcome outcome;
         try
         {
-            var target = new ClusterTarget(cluster.Id, cluster.Name, protector.Unprotect(cluster.EncryptedKubeconfig), cluster.KubeconfigContext);
+            var target = targets.For(cluster);
             var probe = await clusters.ProbeAsync(target, deadline.Token);
             var nodes = await ListAllNodesAsync(target, deadline.Token);
             await ApplyNodesAsync(db, cluster, nodes, ct);

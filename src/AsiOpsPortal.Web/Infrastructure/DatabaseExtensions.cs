@@ -30,7 +30,7 @@ public static class DatabaseExtensions
         if (keyEncryption.Configured)
             dataProtection.ProtectKeysWith(keyEncryption);
         // The migrate-only step never touches a key, so it needs no KEK.
-        else if (builder.Environment.IsProduction() && !builder.Configuration.GetValue<bool>($"{PortalOptions.Section}:{nameof(PortalOptions.MigrateOnly)}"))
+        else if (builder.Environment.IsProduction() && !builder.ValidatedPortalOptions().MigrateOnly)
             throw new InvalidOperationException(KeyEncryptionExtensions.MissingInProduction);
         else
             builder.Services.AddHostedService<UnencryptedKeyRingWarning>();

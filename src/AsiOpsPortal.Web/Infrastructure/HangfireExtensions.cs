@@ -18,7 +18,7 @@ public static class HangfireExtensions
 {
     public static void AddPortalHangfire(this WebApplicationBuilder builder)
     {
-        var portal = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        var portal = builder.ValidatedPortalOptions();
         var connectionString = HangfireConnectionString(builder.Configuration.PortalConnectionString(), portal.Workers);
         builder.Services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

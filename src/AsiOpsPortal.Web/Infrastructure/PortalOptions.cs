@@ -102,13 +102,3 @@ public sealed class WorkerOptions
     /// <summary>Everything else (queue "default"): inventory syncs, "Sync now", and later notifications and probes.</summary>
     [Range(1, 500)] public int Default { get; set; } = 10;
 }
-
-public sealed class DemoOptions
-{
-    public const string Section = "Demo";
-    public bool Enabled { get; set; }
-    /// <summary>FleetSim's fleet.json: the clusters to register on start.</summary>
-    public string? FleetFile { get; set; }
-    /// <summary>Where the demo users' API tokens are written, as {"alice": "...", ...}.</summary>
-    public string? TokensFile { get; set; }
-}

@@ -48,7 +48,6 @@ public sealed class RiskService(IDbContextFactory<PortalDbContext> dbFactory, Au
         if (update.Scope is not null) setting.Scope = update.Scope.Trim();
         if (update.Parameters is not null)
         {
-            // A fresh dictionary so EF sees the jsonb value changed.
             var merged = new Dictionary<string, string>(setting.Parameters);
             foreach (var (key, value) in update.Parameters) merged[key] = (value ?? "").Trim();
             setting.Parameters = merged;
@@ -79,7 +78,6 @@ public sealed class RiskService(IDbContextFactory<PortalDbContext> dbFactory, Au
             await SucceededInAsync(db, change, ct), time.GetUtcNow());
         var (findings, grade) = RiskEvaluator.Assess(context, await LoadSettingsAsync(db, ct));
         var kept = change.Risk.Override is { } given && given.Revision == change.Revision ? given : null;
-        // A fresh instance so EF sees the jsonb value changed.
         change.Risk = new RiskReport { Findings = findings.ToList(), Reasons = grade.Reasons.ToList(), Override = kept };
         change.RiskLevel = grade.Level;
         change.RequiredApprovals = ApprovalPolicy.RequiredApprovals(grade.Level);

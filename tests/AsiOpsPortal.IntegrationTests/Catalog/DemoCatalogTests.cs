@@ -1,7 +1,6 @@
 using System.Net;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
-using AsiOpsPortal.Web.Accounts;
-using AsiOpsPortal.Web.Catalog;
+using AsiOpsPortal.Web.Demo;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AsiOpsPortal.IntegrationTests.Catalog;

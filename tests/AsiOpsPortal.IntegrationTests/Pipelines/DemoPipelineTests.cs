@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
 using AsiOpsPortal.Tests.Shared.Hosting;
+using AsiOpsPortal.Web.Demo;
 using AsiOpsPortal.Web.Pipelines;
 using fleetsim::AsiOpsPortal.FleetSim;
 using Microsoft.Extensions.DependencyInjection;

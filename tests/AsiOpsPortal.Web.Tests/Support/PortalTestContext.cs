@@ -109,6 +109,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<IClusterClient>(Fleet);
         services.AddSingleton<KubeconfigProtector>();
+        services.AddSingleton<ClusterTargets>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<InventorySync>();
         services.AddSingleton<FleetNotifier>();

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Tests.Shared;
 using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Demo;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,8 +1,8 @@
 using AsiOpsPortal.Core.Scheduling;
-using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Scheduling;
 
-namespace AsiOpsPortal.Web.Scheduling;
+namespace AsiOpsPortal.Web.Demo;
 
 /// <summary>
 /// Demo mode: a scheduler policy "balanced" — criticality counts most, then health and change history, then size; a canary

@@ -1,9 +1,9 @@
 using AsiOpsPortal.Core.Pipelines;
-using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Pipelines;
 using AsiOpsPortal.Web.Scheduling;
 
-namespace AsiOpsPortal.Web.Pipelines;
+namespace AsiOpsPortal.Web.Demo;
 
 /// <summary>
 /// Demo mode, over whatever demo clusters are registered: a pipeline "standard" — test clusters as canaries, staging by

@@ -1,6 +1,7 @@
+using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Infrastructure;
 
-namespace AsiOpsPortal.Web.Catalog;
+namespace AsiOpsPortal.Web.Demo;
 
 /// <summary>Demo mode: two components with two versions each, so the catalog and its diffs have something to show. Re-runs keep what exists.</summary>
 public sealed class DemoCatalog(CatalogService catalog, ILogger<DemoCatalog> log)

@@ -1,22 +1,27 @@
 using System.Text.Json;
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Data;
-using AsiOpsPortal.Web.Catalog;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace AsiOpsPortal.Web.Accounts;
+namespace AsiOpsPortal.Web.Demo;
 
-/// <summary>Demo mode: the five demo users, their API tokens on disk, FleetSim's clusters registered and a few components. Re-runs keep what exists.</summary>
+/// <summary>
+/// Demo mode, the one entry point: the five demo users, their API tokens on disk, FleetSim's clusters registered, a few
+/// components, the "balanced" scheduler policy and the demo pipelines over that fleet. Re-runs keep what exists.
+/// </summary>
 public sealed class DemoSeeder(
     IOptions<DemoOptions> options,
     UserAdminService users,
     ApiTokenService tokens,
     ClusterService clusters,
     DemoCatalog catalog,
+    SchedulerDemoSeeder scheduler,
+    PipelineDemoSeeder pipelines,
     IDbContextFactory<PortalDbContext> dbFactory,
     IBackgroundJobClient jobs,
     ILogger<DemoSeeder> log)
@@ -42,6 +47,9 @@ public sealed class DemoSeeder(
         if (!string.IsNullOrEmpty(demo.TokensFile)) await WriteTokensAsync(demo.TokensFile, ct);
         if (!string.IsNullOrEmpty(demo.FleetFile)) await RegisterFleetAsync(demo.FleetFile, ct);
         await catalog.SeedAsync(DemoActor, ct);
+        await scheduler.SeedAsync(ct);
+        // Last: a demo pipeline names the fleet's clusters and ends with the scheduler policy.
+        await pipelines.SeedAsync(ct);
     }
 
     /// <summary>Keeps each user's token from the file while it still works; mints a new one otherwise.</summary>
