@@ -28,7 +28,7 @@ public sealed class RolloutRunner(
     IDbContextFactory<PortalDbContext> dbFactory,
     IConfiguration configuration,
     IClusterClient clusters,
-    KubeconfigProtector protector,
+    ClusterTargets targets,
     AuditLog audit,
     FleetNotifier notifier,
     RolloutScheduler scheduler,
@@ -590,13 +590,9 @@ public sealed class RolloutRunner(
     }
 
     /// <summary>Where a step's cluster is, read and decrypted once per runner rather than on every convergence poll.</summary>
-    private async Task<ClusterTarget> TargetAsync(PortalDbContext db, Run run, RolloutStep step, CancellationToken ct)
-    {
-        if (run.Targets.TryGetValue(step.ClusterId, out var cached)) return cached;
-        var cluster = await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.Id == step.ClusterId, ct)
-            ?? throw new ClusterCallException(ClusterFailure.Unreachable, $"{step.ClusterName} was removed from the registry.");
-        return run.Targets[step.ClusterId] = new ClusterTarget(cluster.Id, cluster.Name, protector.Unprotect(cluster.EncryptedKubeconfig), cluster.KubeconfigContext);
-    }
+    private async Task<ClusterTarget> TargetAsync(PortalDbContext db, Run run, RolloutStep step, CancellationToken ct) =>
+        run.Targets.TryGetValue(step.ClusterId, out var cached) ? cached
+            : run.Targets[step.ClusterId] = await targets.ForAsync(db, step.ClusterId, step.ClusterName, ct);
 
     /// <summary>
     /// Server-side apply, stamped with the step and attempt. A step this runner did not claim itself was left half-done
