@@ -53,7 +53,7 @@ internal static partial class YamlToJson
                 documentLine = start.Start.Line;
                 var reader = new DocumentReader(documents.Count + 1, parser, refuseAliases);
                 var rootStart = parser.Current?.Start ?? start.Start;
-                var root = reader.ReadNode("", depth: 0, ref lastMark);
+                var root = reader.ReadNode("", "", depth: 0, ref lastMark);
                 parser.Consume<DocumentEnd>();
                 documents.Add(new YamlJsonDocument(documents.Count + 1, root, start.Start, rootStart, reader.Positions, reader.ValueStarts, reader.PlainTexts));
             }
@@ -123,7 +123,8 @@ internal static partial class YamlToJson
 
         public Dictionary<string, string> PlainTexts { get; } = new(StringComparer.Ordinal);
 
-        public JsonNode? ReadNode(string path, int depth, ref Mark lastMark)
+        /// <param name="field">The path as people read it: "spec.containers[0].image".</param>
+        public JsonNode? ReadNode(string path, string field, int depth, ref Mark lastMark)
         {
             var current = parser.Current ?? throw Fail(lastMark, "the document ends unexpectedly.");
             lastMark = current.Start;
@@ -155,7 +156,7 @@ internal static partial class YamlToJson
                     while (!parser.TryConsume<SequenceEnd>(out _))
                     {
                         Positions[$"{path}/{array.Count}"] = parser.Current!.Start;
-                        array.Add(ReadNode($"{path}/{array.Count}", depth + 1, ref lastMark));
+                        array.Add(ReadNode($"{path}/{array.Count}", $"{field}[{array.Count}]", depth + 1, ref lastMark));
                     }
                     node = array;
                     break;
@@ -163,7 +164,7 @@ internal static partial class YamlToJson
                 case MappingStart:
                     parser.MoveNext();
                     Count(1, current.Start);
-                    node = ReadMapping(path, depth, ref lastMark);
+                    node = ReadMapping(path, field, depth, ref lastMark);
                     break;
                 default:
                     throw Fail(current.Start, $"unexpected {current.GetType().Name}.");
@@ -173,7 +174,7 @@ internal static partial class YamlToJson
             return node;
         }
 
-        private JsonObject ReadMapping(string path, int depth, ref Mark lastMark)
+        private JsonObject ReadMapping(string path, string field, int depth, ref Mark lastMark)
         {
             var mapping = new JsonObject();
             var merges = new List<(JsonNode? Value, Mark At)>();
@@ -181,23 +182,24 @@ internal static partial class YamlToJson
             {
                 var keyEvent = parser.Current!;
                 lastMark = keyEvent.Start;
-                var key = ReadKey(path, depth, ref lastMark);
+                var key = ReadKey(path, field, depth, ref lastMark);
                 if (key is null)
                 {
-                    merges.Add((ReadNode($"{path}/<<", depth + 1, ref lastMark), keyEvent.Start));
+                    merges.Add((ReadNode($"{path}/<<", field, depth + 1, ref lastMark), keyEvent.Start));
                     continue;
                 }
+                var keyField = field.Length == 0 ? key : $"{field}.{key}";
                 if (mapping.ContainsKey(key))
-                    throw Fail(keyEvent.Start, $"the key '{key}' appears twice in the same mapping (first on line {Positions[$"{path}/{key}"].Line}).");
+                    throw Fail(keyEvent.Start, $"{keyField} is given twice (first on line {Positions[$"{path}/{key}"].Line}).");
                 Positions[$"{path}/{key}"] = keyEvent.Start;
-                mapping[key] = ReadNode($"{path}/{key}", depth + 1, ref lastMark);
+                mapping[key] = ReadNode($"{path}/{key}", keyField, depth + 1, ref lastMark);
             }
             foreach (var (value, at) in merges) Merge(mapping, value, at);
             return mapping;
         }
 
         /// <summary>The key as text; null for the merge key &lt;&lt;. JSON keys are strings, so `80:` becomes "80".</summary>
-        private string? ReadKey(string path, int depth, ref Mark lastMark)
+        private string? ReadKey(string path, string field, int depth, ref Mark lastMark)
         {
             var keyEvent = parser.Current!;
             if (keyEvent is Scalar { Style: ScalarStyle.Plain, Value: "<<" })
@@ -210,7 +212,7 @@ internal static partial class YamlToJson
                 parser.MoveNext();
                 return scalar.Value;
             }
-            var node = ReadNode($"{path}/?", depth + 1, ref lastMark);
+            var node = ReadNode($"{path}/?", field, depth + 1, ref lastMark);
             if (node is JsonValue value && value.ToString() is { } text) return text;
             throw Fail(keyEvent.Start, "a mapping key must be plain text, not a list or mapping.");
         }

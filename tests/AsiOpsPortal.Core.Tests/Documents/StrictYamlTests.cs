@@ -109,7 +109,7 @@ public class StrictYamlTests
 
     [Fact]
     public void Read_RefusesAKeyGivenTwice_NamingTheFirstLine() =>
-        Assert.Equal(["Line 3, column 3: the key 'cluster' appears twice in the same mapping (first on line 2)."],
+        Assert.Equal(["Line 3, column 3: target.cluster is given twice (first on line 2)."],
             Problems("target:\n  cluster: a\n  cluster: b\n"));
 
     [Fact]

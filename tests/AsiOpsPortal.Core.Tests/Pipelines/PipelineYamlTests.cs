@@ -232,7 +232,7 @@ public class PipelineYamlTests
 
     [Fact]
     public void Import_RejectsAKeyGivenTwice_NamingBothLines() =>
-        Assert.Equal(["Line 3, column 1: the key 'name' appears twice in the same mapping (first on line 1)."],
+        Assert.Equal(["Line 3, column 1: name is given twice (first on line 1)."],
             ImportProblems("name: standard\nwaves: []\nname: other\n"));
 
     [Fact]
