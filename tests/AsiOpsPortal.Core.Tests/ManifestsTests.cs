@@ -204,7 +204,7 @@ public class ManifestsTests
     [InlineData("metadata:\n  name: \"c\n", "Document 2 (line 9, column 9): a quoted value is never closed.")]
     [InlineData("metadata:\n\tname: c\n", "Document 2 (line 9, column 1): tabs cannot indent YAML; use spaces.")]
     [InlineData("metadata: {name: c\n", "Document 2 (line 9, column 1): a { is not closed, or its entries are not separated by commas.")]
-    [InlineData("metadata:\n  name: c\n  name: d\n", "Document 2 (line 10, column 3): the key 'name' appears twice in the same mapping (first on line 9).")]
+    [InlineData("metadata:\n  name: c\n  name: d\n", "Document 2 (line 10, column 3): metadata.name is given twice (first on line 9).")]
     [InlineData("metadata:\n  name: *nowhere\n", "Document 2 (line 9, column 9): *nowhere refers to no anchor &nowhere above it.")]
     public void Parse_ExplainsYamlErrorsWithLineAndColumn_WhenDocumentIsMalformed(string rest, string message)
     {

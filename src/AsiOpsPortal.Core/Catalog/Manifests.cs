@@ -4,13 +4,14 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AsiOpsPortal.Core.Documents;
 
 namespace AsiOpsPortal.Core.Catalog;
 
 /// <summary>Reads, orders and fingerprints the Kubernetes objects a component ships as YAML.</summary>
 public static class Manifests
 {
-    public const int MaxBytes = 1024 * 1024;
+    public const int MaxBytes = YamlToJson.MaxBytes;
 
     // Manifests are not HTML: keep non-ASCII text and characters like < readable in the JSON we store and send.
     private static readonly JsonSerializerOptions CompactJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -29,7 +30,7 @@ public static class Manifests
                 $"The manifests are {size:N0} bytes, over the limit of {MaxBytes:N0} bytes (1 MiB). Split them into several components, or keep bulky data out of them."));
 
         var objects = new List<ManifestObject>();
-        foreach (var document in YamlToJson.Read(yaml))
+        foreach (var document in ReadYaml(yaml))
         {
             if (document.Root is null) continue;
             objects.AddRange(ObjectsIn(document));
@@ -37,6 +38,18 @@ public static class Manifests
         if (objects.Count == 0) throw new ManifestException("The manifests contain no Kubernetes objects.");
         RefuseDuplicates(objects);
         return objects;
+    }
+
+    private static IReadOnlyList<YamlJsonDocument> ReadYaml(string yaml)
+    {
+        try
+        {
+            return YamlToJson.Read(yaml);
+        }
+        catch (YamlSyntaxException e)
+        {
+            throw new ManifestException($"Document {e.Document} (line {e.Line}, column {e.Column}): {e.Message}");
+        }
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AsiOpsPortal.Core.Pipelines;
 
 /// <summary>A hand-ordered release path: waves of clusters, each with its own pacing and failure budget.</summary>
@@ -40,6 +42,8 @@ public sealed class WaveSpec
 /// </summary>
 public sealed record DynamicStage
 {
+    /// <summary>Required in a document: a stage that names no policy is a mistake, not an empty stage.</summary>
+    [JsonRequired]
     public string SchedulerPolicy { get; init; } = "";
     /// <summary>Put before each of the policy's wave names; "policy NAME" when not given.</summary>
     public string? NamePrefix { get; init; }

@@ -1,21 +1,16 @@
-using System.Text.RegularExpressions;
-using YamlDotNet.Core;
+using AsiOpsPortal.Core.Documents;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace AsiOpsPortal.Core.Scheduling;
 
 /// <summary>
-/// YAML (and JSON, which YAML reads) import and export of scheduler policies that round-trip. Import is strict: unknown
-/// keys, wrong types and duplicate keys are problems with their line and column; a section left out keeps its defaults.
+/// YAML (and JSON, which YAML reads) import and export of scheduler policies that round-trip. Import goes through
+/// <see cref="StrictYaml"/>: unknown keys, wrong types and duplicate keys are problems with their line and field; a section
+/// left out keeps its defaults.
 /// </summary>
-public static partial class SchedulerYaml
+public static class SchedulerYaml
 {
-    private static readonly IDeserializer Reader = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .WithDuplicateKeyChecking()
-        .Build();
-
     private static readonly ISerializer Writer = new SerializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
@@ -35,16 +30,15 @@ public static partial class SchedulerYaml
     /// <summary>Reads a policy from YAML or JSON; throws <see cref="SchedulerPolicyException"/> naming the line and column of what is wrong.</summary>
     public static SchedulerPolicyDocument Import(string yamlOrJson)
     {
-        Shape? shape;
+        Shape shape;
         try
         {
-            shape = Reader.Deserialize<Shape?>(yamlOrJson ?? "");
+            shape = StrictYaml.Read<Shape>(yamlOrJson);
         }
-        catch (YamlException e)
+        catch (YamlDocumentException e)
         {
-            throw new SchedulerPolicyException([$"Line {e.Start.Line}, column {e.Start.Column}: {Explain(e)}"]);
+            throw new SchedulerPolicyException(e.Problems);
         }
-        if (shape is null) throw new SchedulerPolicyException(["The document is empty: expected a mapping with name, description, filters, weights and shaping."]);
         return Normalize(new SchedulerPolicyDocument(shape.Name ?? "", shape.Description ?? "", shape.Filters!, shape.Weights!, shape.Shaping!));
     }
 
@@ -83,40 +77,6 @@ public static partial class SchedulerYaml
             return copy;
         }
     }
-
-    private static string Explain(YamlException e)
-    {
-        if (UnknownProperty().Match(e.Message) is { Success: true } unknown)
-            return $"unknown key '{unknown.Groups[1].Value}'.";
-        var message = YamlMarks().Replace(e.Message, "");
-        return e.InnerException switch
-        {
-            null => message,
-            // YamlDotNet says "Invalid cast from 'System.String' to '…WaveSettings'": say what belongs there instead.
-            _ when CastTarget().Match(e.InnerException.Message) is { Success: true } cast => $"expected {Expected(cast.Groups[1].Value)} here.",
-            FormatException or OverflowException => "expected a number (in range) here.",
-            _ => "this value is not valid here.",
-        };
-    }
-
-    private static string Expected(string typeName) => typeName[(typeName.LastIndexOf('.') + 1)..] switch
-    {
-        "Int32" or "Int64" => "a whole number",
-        "Double" or "Decimal" or "Single" => "a number",
-        "Boolean" => "true or false",
-        "String" => "a single value",
-        var name when name.StartsWith("List", StringComparison.Ordinal) => "a list",
-        _ => "a mapping of keys to values",
-    };
-
-    [GeneratedRegex(@"to '([\w.`\[\], ]+)'")]
-    private static partial Regex CastTarget();
-
-    [GeneratedRegex(@"Property '([^']*)' not found on type")]
-    private static partial Regex UnknownProperty();
-
-    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
-    private static partial Regex YamlMarks();
 
     /// <summary>The document's keys, in the order export writes them.</summary>
     private sealed class Shape

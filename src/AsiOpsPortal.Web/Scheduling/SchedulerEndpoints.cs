@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using AsiOpsPortal.Core.Documents;
 using AsiOpsPortal.Core.Scheduling;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.Net.Http.Headers;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
 
 namespace AsiOpsPortal.Web.Scheduling;
 
@@ -84,16 +83,19 @@ public static class SchedulerEndpoints
     {
         try
         {
-            return new DeserializerBuilder().Build().Deserialize<Dictionary<string, object?>?>(body) is { Count: 1 } map
-                   && map.TryGetValue("policy", out var value) && value is string name
-                ? (name.Contains('\0') ? throw new ValidationFailedException(["Field policy contains a NUL character (U+0000); remove it."]) : name.Trim())
-                : null;
+            var name = StrictYaml.Read<SavedPolicy>(body).Policy;
+            return name.Contains('\0') ? throw new ValidationFailedException(["Field policy contains a NUL character (U+0000); remove it."]) : name.Trim();
         }
-        catch (YamlException)
+        catch (YamlDocumentException)
         {
-            // Not a one-key mapping; the policy reader reports what is wrong with it.
+            // Not {policy: NAME}; the policy reader reports what is wrong with it.
             return null;
         }
+    }
+
+    private sealed class SavedPolicy
+    {
+        public required string Policy { get; init; }
     }
 
     private static IResult Respond(HttpContext http, string? format, int status, SchedulerPolicyView policy) =>

@@ -109,11 +109,11 @@ public class PipelineYamlTests
     }
 
     [Theory]
-    [InlineData("then: balanced", "Line 3, column 7: 'then' must be a mapping such as {schedulerPolicy: balanced}.")]
-    [InlineData("then: {}", "Line 3, column 7: 'then' must name a scheduler policy: schedulerPolicy: NAME.")]
-    [InlineData("then: {policy: balanced}", "Line 3, column 8: unknown key 'policy' in 'then'; known keys are schedulerPolicy, namePrefix.")]
-    [InlineData("then: {schedulerpolicy: balanced}", "Line 3, column 8: unknown key 'schedulerpolicy' in 'then'; did you mean 'schedulerPolicy'?")]
-    [InlineData("then: {schedulerPolicy: [a, b]}", "Line 3, column 25: 'schedulerPolicy' must be text, not a list.")]
+    [InlineData("then: balanced", "Line 3, column 7: then must be a mapping with schedulerPolicy and namePrefix, not 'balanced'.")]
+    [InlineData("then: {}", "Line 3, column 7: then.schedulerPolicy is required.")]
+    [InlineData("then: {policy: balanced}", "Line 3, column 8: then.policy is not a known key; known keys are schedulerPolicy and namePrefix.")]
+    [InlineData("then: {schedulerpolicy: balanced}", "Line 3, column 8: then.schedulerpolicy is not a known key; did you mean 'schedulerPolicy'?")]
+    [InlineData("then: {schedulerPolicy: [a, b]}", "Line 3, column 25: then.schedulerPolicy must be text, not a list.")]
     public void Import_ExplainsTheProblem_WhenTheDynamicStageIsNotValid(string then, string problem) =>
         Assert.Contains(problem, ImportProblems($"name: x\nwaves: []\n{then}\n"));
 
@@ -174,7 +174,7 @@ public class PipelineYamlTests
         var problem = Assert.Single(ImportProblems("name: standard\nwaves:\n  - name: canary\n    clusters: [a, b\n    canary: true\n"));
 
         Assert.StartsWith("Line 4, ", problem);
-        Assert.Contains("not well-formed", problem);
+        Assert.Contains("unclosed", problem);
     }
 
     [Fact]
@@ -200,10 +200,10 @@ public class PipelineYamlTests
 
         Assert.Equal(
         [
-            "Line 4, column 5: unknown key 'maxConcurency' in a wave; did you mean 'maxConcurrency'?",
-            "Line 5, column 5: unknown key 'color' in a wave; known keys are name, clusters, selector, maxConcurrency, minSuccessSeconds, progressDeadlineSeconds, maxFailures, canary.",
-            "Line 6, column 5: unknown key 'Canary' in a wave; did you mean 'canary'?",
-            "Line 7, column 1: unknown key 'owner' in a pipeline; known keys are name, description, scope, waves, then.",
+            "Line 4, column 5: waves[0].maxConcurency is not a known key; did you mean 'maxConcurrency'?",
+            "Line 5, column 5: waves[0].color is not a known key; known keys are name, clusters, selector, maxConcurrency, minSuccessSeconds, progressDeadlineSeconds, maxFailures and canary.",
+            "Line 6, column 5: waves[0].Canary is not a known key; did you mean 'canary'?",
+            "Line 7, column 1: owner is not a known key; known keys are name, description, scope, waves and then.",
         ], problems);
     }
 
@@ -222,38 +222,38 @@ public class PipelineYamlTests
 
         Assert.Equal(
         [
-            "Line 1, column 7: 'name' must be text, not a list.",
-            "Line 4, column 15: 'clusters' must be a list of cluster names.",
-            "Line 5, column 21: 'maxConcurrency' must be a whole number, not 'two'.",
-            "Line 6, column 13: 'canary' must be true or false, not 'maybe'.",
-            "Line 7, column 5: each wave must be a mapping with name, clusters, selector, maxConcurrency, minSuccessSeconds, progressDeadlineSeconds, maxFailures, canary.",
+            "Line 1, column 7: name must be text, not a list.",
+            "Line 4, column 15: waves[0].clusters must be a list, not 'test-hangzhou-01'.",
+            "Line 5, column 21: waves[0].maxConcurrency must be a whole number, not 'two'.",
+            "Line 6, column 13: waves[0].canary must be true or false, not 'maybe'.",
+            "Line 7, column 5: waves[1] must be a mapping with name, clusters, selector, maxConcurrency, minSuccessSeconds, progressDeadlineSeconds, maxFailures and canary, not 'just-a-name'.",
         ], problems);
     }
 
     [Fact]
     public void Import_RejectsAKeyGivenTwice_NamingBothLines() =>
-        Assert.Equal(["Line 3, column 1: 'name' appears twice in this mapping (first on line 1)."],
+        Assert.Equal(["Line 3, column 1: name is given twice (first on line 1)."],
             ImportProblems("name: standard\nwaves: []\nname: other\n"));
 
     [Fact]
     public void Import_RefusesAliases_BecauseTheyHideWhatAWaveHolds() =>
-        Assert.Equal(["Line 4, column 15: Aliases (*canaries) are not supported; write the value out."],
+        Assert.Equal(["Line 4, column 15: aliases (*canaries) are not supported here; write the value out."],
             ImportProblems("name: standard\nwaves:\n  - name: canary\n    clusters: *canaries\n"));
 
     [Theory]
     [InlineData("")]
     [InlineData("# nothing but a comment\n")]
     public void Import_SaysTheDocumentIsEmpty_WhenThereIsNothingToRead(string text) =>
-        Assert.Equal(["The document is empty: expected a mapping with name, description, scope and waves."], ImportProblems(text));
+        Assert.Equal(["The document is empty: expected a mapping with name, description, scope, waves and then."], ImportProblems(text));
 
     [Fact]
     public void Import_RefusesASecondDocument() =>
-        Assert.Equal(["Line 3, column 1: a second document starts here; put one pipeline in each file."],
+        Assert.Equal(["Line 3, column 1: a second document starts here; put one document in each file."],
             ImportProblems("name: a\nwaves: []\n---\nname: b\n"));
 
     [Fact]
     public void Import_AsksForAMapping_WhenTheDocumentIsAList() =>
-        Assert.Equal(["Line 1, column 1: expected a mapping with name, description, scope and waves."], ImportProblems("- name: canary\n"));
+        Assert.Equal(["Line 1, column 1: the document must be a mapping with name, description, scope, waves and then, not a list."], ImportProblems("- name: canary\n"));
 
     private static readonly string[] TrickyText =
     [

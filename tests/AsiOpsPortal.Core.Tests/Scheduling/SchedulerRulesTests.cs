@@ -139,7 +139,7 @@ public class SchedulerYamlTests
     public void Import_NamesTheLineOfAnUnknownKey()
     {
         var error = Assert.Throws<SchedulerPolicyException>(() => SchedulerYaml.Import("name: x\nshaping:\n  canarySise: 2\n"));
-        Assert.Equal(["Line 3, column 3: unknown key 'canarySise'."], error.Problems);
+        Assert.Equal(["Line 3, column 3: shaping.canarySise is not a known key; did you mean 'canarySize'?"], error.Problems);
     }
 
     [Fact]

@@ -140,7 +140,7 @@ public sealed class PipelineApiTests(PortalWithFleet world) : IClassFixture<Port
     {
         using var unknown = await _bob.PostAsync("/api/v1/pipelines", Yaml("name: typo\nwaves:\n  - name: canary\n    selectr: tier=0\n"));
         var problem = await unknown.ExpectJsonAsync(HttpStatusCode.BadRequest, "creating with an unknown key");
-        Assert.Equal(["Line 4, column 5: unknown key 'selectr' in a wave; did you mean 'selector'?"], Strings(problem["errors"]));
+        Assert.Equal(["Line 4, column 5: waves[0].selectr is not a known key; did you mean 'selector'?"], Strings(problem["errors"]));
 
         using var malformed = await _bob.PostAsync("/api/v1/pipelines", Yaml("name: broken\nwaves:\n  - name: canary\n   clusters: [a]\n"));
         var syntax = await malformed.ExpectJsonAsync(HttpStatusCode.BadRequest, "creating from malformed YAML");
@@ -148,7 +148,7 @@ public sealed class PipelineApiTests(PortalWithFleet world) : IClassFixture<Port
 
         using var json = await _bob.PostAsync("/api/v1/pipelines", new StringContent("{\"name\": \"x\",\n \"wavez\": []}", Encoding.UTF8, "application/json"));
         var jsonProblem = await json.ExpectJsonAsync(HttpStatusCode.BadRequest, "creating from JSON with an unknown key");
-        Assert.Equal(["Line 2, column 2: unknown key 'wavez' in a pipeline; did you mean 'waves'?"], Strings(jsonProblem["errors"]));
+        Assert.Equal(["Line 2, column 2: wavez is not a known key; did you mean 'waves'?"], Strings(jsonProblem["errors"]));
     }
 
     [Fact]

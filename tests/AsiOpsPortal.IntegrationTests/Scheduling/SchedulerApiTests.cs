@@ -91,7 +91,7 @@ public sealed class SchedulerApiTests(PortalWithFleet world) : IClassFixture<Por
         Assert.Contains("growthFactor must be from 1 (waves stay the same size) to 10.", errors);
 
         using var typo = await _bob.PutAsync("/api/v1/scheduler/policies/contested", new StringContent("name: contested\nshaping:\n  canarySise: 1\n", Encoding.UTF8, "application/yaml"));
-        Assert.Equal(["Line 3, column 3: unknown key 'canarySise'."],
+        Assert.Equal(["Line 3, column 3: shaping.canarySise is not a known key; did you mean 'canarySize'?"],
             (await typo.ExpectJsonAsync(HttpStatusCode.BadRequest, "a typo"))["errors"]!.AsArray().Select(e => e!.GetValue<string>()));
     }
 

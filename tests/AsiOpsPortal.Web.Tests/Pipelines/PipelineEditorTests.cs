@@ -282,7 +282,7 @@ public sealed class PipelineEditorTests : IAsyncLifetime
         cut.Fill("[data-testid=import-yaml]", yaml);
         cut.Click("[data-testid=apply-import]");
 
-        cut.WaitForAssertion(() => Assert.Contains("Line 5, column 5: unknown key 'maxConcurency' in a wave; did you mean 'maxConcurrency'?",
+        cut.WaitForAssertion(() => Assert.Contains("Line 5, column 5: waves[0].maxConcurency is not a known key; did you mean 'maxConcurrency'?",
             cut.Find("[data-testid=import-errors]").TextContent), Timeout);
         Assert.Equal(yaml, cut.Find("[data-testid=import-yaml]").GetAttribute("value") ?? cut.Find("[data-testid=import-yaml]").TextContent);
         Assert.Equal("canary", cut.Find("[data-testid=wave-1] [data-testid=wave-name]").GetAttribute("value"));

@@ -1,18 +1,33 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace AsiOpsPortal.Core.Catalog;
+namespace AsiOpsPortal.Core.Documents;
 
-/// <summary>One YAML document as JSON, with where each mapping key and list item starts, by JSON path ("/metadata/name").</summary>
-internal sealed record YamlJsonDocument(int Number, JsonNode? Root, Mark Start, IReadOnlyDictionary<string, Mark> Positions);
+/// <summary>
+/// One YAML document as JSON. By JSON path ("/metadata/name"): where each mapping key and list item starts (Positions), where
+/// each value starts (ValueStarts), and the text of plain scalars YAML read as numbers or booleans (PlainTexts: a name written
+/// 007 is the text "007" to a model that wants text). Begins is the document's "---", or its first token.
+/// </summary>
+internal sealed record YamlJsonDocument(int Number, JsonNode? Root, Mark Begins, Mark Start, IReadOnlyDictionary<string, Mark> Positions,
+    IReadOnlyDictionary<string, Mark> ValueStarts, IReadOnlyDictionary<string, string> PlainTexts);
+
+/// <summary>YAML that cannot be read: the document (1-based), where in it, and why in plain words.</summary>
+internal sealed class YamlSyntaxException(int document, long line, long column, string reason) : Exception(reason)
+{
+    public int Document { get; } = document;
+    public long Line { get; } = line;
+    public long Column { get; } = column;
+}
 
 /// <summary>
 /// Reads a YAML stream (JSON is YAML too) into JSON documents with the YAML 1.2 core schema: plain null/true/false/numbers
 /// become JSON types, anything quoted stays a string. Anchors, aliases and merge keys (&lt;&lt;) are expanded; duplicate
-/// keys are refused, as kubectl refuses them.
+/// keys are refused, as kubectl refuses them. Documents people edit by hand can refuse aliases instead, so what they hold
+/// is written where it applies.
 /// </summary>
 internal static partial class YamlToJson
 {
@@ -20,7 +35,10 @@ internal static partial class YamlToJson
     // Aliases can multiply a small file into a huge tree ("billion laughs"); no real manifest set comes near this.
     private const int MaxValues = 1_000_000;
 
-    public static IReadOnlyList<YamlJsonDocument> Read(string yaml)
+    /// <summary>The limit on any YAML the portal reads: no manifest set or document people write comes near it.</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    public static IReadOnlyList<YamlJsonDocument> Read(string yaml, bool refuseAliases = false)
     {
         var parser = new Parser(new StringReader(yaml));
         var documents = new List<YamlJsonDocument>();
@@ -33,11 +51,11 @@ internal static partial class YamlToJson
             {
                 var start = parser.Consume<DocumentStart>();
                 documentLine = start.Start.Line;
-                var reader = new DocumentReader(documents.Count + 1, parser);
+                var reader = new DocumentReader(documents.Count + 1, parser, refuseAliases);
                 var rootStart = parser.Current?.Start ?? start.Start;
-                var root = reader.ReadNode("", depth: 0, ref lastMark);
+                var root = reader.ReadNode("", "", depth: 0, ref lastMark);
                 parser.Consume<DocumentEnd>();
-                documents.Add(new YamlJsonDocument(documents.Count + 1, root, rootStart, reader.Positions));
+                documents.Add(new YamlJsonDocument(documents.Count + 1, root, start.Start, rootStart, reader.Positions, reader.ValueStarts, reader.PlainTexts));
             }
         }
         catch (YamlException e)
@@ -46,12 +64,12 @@ internal static partial class YamlToJson
             var (line, column) = IsAboutTabs(e.Message)
                 ? FirstTabIndent(yaml, Math.Max(e.Start.Line, documentLine)) ?? (e.Start.Line, e.Start.Column)
                 : (e.Start.Line, e.Start.Column);
-            throw new ManifestException($"Document {documents.Count + 1} (line {line}, column {column}): {InPlainWords(e.Message)}");
+            throw new YamlSyntaxException(documents.Count + 1, line, column, InPlainWords(e.Message));
         }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner gives up this way on some unclosed flow collections instead of raising a YamlException.
-            throw new ManifestException($"Document {documents.Count + 1} (line {lastMark.Line}): the YAML cannot be read past this point; look for an unclosed [ or {{.");
+            throw new YamlSyntaxException(documents.Count + 1, lastMark.Line, lastMark.Column, "the YAML cannot be read past this point; look for an unclosed [ or {.");
         }
         return documents;
     }
@@ -92,7 +110,7 @@ internal static partial class YamlToJson
         return message.Split('\n', 2)[0].Trim();
     }
 
-    private sealed class DocumentReader(int number, IParser parser)
+    private sealed class DocumentReader(int number, IParser parser, bool refuseAliases)
     {
         private sealed record Anchored(JsonNode? Node, int Values);
 
@@ -101,15 +119,23 @@ internal static partial class YamlToJson
 
         public Dictionary<string, Mark> Positions { get; } = new(StringComparer.Ordinal);
 
-        public JsonNode? ReadNode(string path, int depth, ref Mark lastMark)
+        public Dictionary<string, Mark> ValueStarts { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> PlainTexts { get; } = new(StringComparer.Ordinal);
+
+        /// <param name="field">The path as people read it: "spec.containers[0].image".</param>
+        public JsonNode? ReadNode(string path, string field, int depth, ref Mark lastMark)
         {
             var current = parser.Current ?? throw Fail(lastMark, "the document ends unexpectedly.");
             lastMark = current.Start;
+            ValueStarts[path] = current.Start;
             if (depth > MaxDepth) throw Fail(current.Start, $"values are nested more than {MaxDepth} levels deep.");
             var valuesBefore = _values;
             JsonNode? node;
             switch (current)
             {
+                case AnchorAlias alias when refuseAliases:
+                    throw Fail(alias.Start, $"aliases (*{alias.Value.Value}) are not supported here; write the value out.");
                 case AnchorAlias alias:
                     parser.MoveNext();
                     if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
@@ -120,6 +146,7 @@ internal static partial class YamlToJson
                     parser.MoveNext();
                     Count(1, scalar.Start);
                     node = Resolve(scalar);
+                    if (node is JsonValue resolved && resolved.GetValueKind() != JsonValueKind.String) PlainTexts[path] = scalar.Value;
                     break;
                 case SequenceStart:
                 {
@@ -129,7 +156,7 @@ internal static partial class YamlToJson
                     while (!parser.TryConsume<SequenceEnd>(out _))
                     {
                         Positions[$"{path}/{array.Count}"] = parser.Current!.Start;
-                        array.Add(ReadNode($"{path}/{array.Count}", depth + 1, ref lastMark));
+                        array.Add(ReadNode($"{path}/{array.Count}", $"{field}[{array.Count}]", depth + 1, ref lastMark));
                     }
                     node = array;
                     break;
@@ -137,7 +164,7 @@ internal static partial class YamlToJson
                 case MappingStart:
                     parser.MoveNext();
                     Count(1, current.Start);
-                    node = ReadMapping(path, depth, ref lastMark);
+                    node = ReadMapping(path, field, depth, ref lastMark);
                     break;
                 default:
                     throw Fail(current.Start, $"unexpected {current.GetType().Name}.");
@@ -147,7 +174,7 @@ internal static partial class YamlToJson
             return node;
         }
 
-        private JsonObject ReadMapping(string path, int depth, ref Mark lastMark)
+        private JsonObject ReadMapping(string path, string field, int depth, ref Mark lastMark)
         {
             var mapping = new JsonObject();
             var merges = new List<(JsonNode? Value, Mark At)>();
@@ -155,23 +182,24 @@ internal static partial class YamlToJson
             {
                 var keyEvent = parser.Current!;
                 lastMark = keyEvent.Start;
-                var key = ReadKey(path, depth, ref lastMark);
+                var key = ReadKey(path, field, depth, ref lastMark);
                 if (key is null)
                 {
-                    merges.Add((ReadNode(path, depth + 1, ref lastMark), keyEvent.Start));
+                    merges.Add((ReadNode($"{path}/<<", field, depth + 1, ref lastMark), keyEvent.Start));
                     continue;
                 }
+                var keyField = field.Length == 0 ? key : $"{field}.{key}";
                 if (mapping.ContainsKey(key))
-                    throw Fail(keyEvent.Start, $"the key '{key}' appears twice in the same mapping (first on line {Positions[$"{path}/{key}"].Line}).");
+                    throw Fail(keyEvent.Start, $"{keyField} is given twice (first on line {Positions[$"{path}/{key}"].Line}).");
                 Positions[$"{path}/{key}"] = keyEvent.Start;
-                mapping[key] = ReadNode($"{path}/{key}", depth + 1, ref lastMark);
+                mapping[key] = ReadNode($"{path}/{key}", keyField, depth + 1, ref lastMark);
             }
             foreach (var (value, at) in merges) Merge(mapping, value, at);
             return mapping;
         }
 
         /// <summary>The key as text; null for the merge key &lt;&lt;. JSON keys are strings, so `80:` becomes "80".</summary>
-        private string? ReadKey(string path, int depth, ref Mark lastMark)
+        private string? ReadKey(string path, string field, int depth, ref Mark lastMark)
         {
             var keyEvent = parser.Current!;
             if (keyEvent is Scalar { Style: ScalarStyle.Plain, Value: "<<" })
@@ -184,7 +212,7 @@ internal static partial class YamlToJson
                 parser.MoveNext();
                 return scalar.Value;
             }
-            var node = ReadNode(path, depth + 1, ref lastMark);
+            var node = ReadNode($"{path}/?", field, depth + 1, ref lastMark);
             if (node is JsonValue value && value.ToString() is { } text) return text;
             throw Fail(keyEvent.Start, "a mapping key must be plain text, not a list or mapping.");
         }
@@ -207,8 +235,7 @@ internal static partial class YamlToJson
             if (_values > MaxValues) throw Fail(at, $"aliases expand the document to more than {MaxValues:N0} values.");
         }
 
-        private ManifestException Fail(Mark at, string message) =>
-            new($"Document {number} (line {at.Line}, column {at.Column}): {message}");
+        private YamlSyntaxException Fail(Mark at, string message) => new(number, at.Line, at.Column, message);
 
         private JsonNode? Resolve(Scalar scalar)
         {
