@@ -4,7 +4,6 @@ public enum ClusterFailure
 {
     Unreachable,
     Timeout,
-    Tls,
     Unauthorized,
     Forbidden,
     ServerError,

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -335,10 +334,9 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
                 return new ClusterCallException(ClusterFailure.ServerError, $"{subject}: the API server answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}{Said(http)}.", http);
             case HttpRequestException http when Find<ApiServerAddressRefusedException>(http) is { } refused:
                 return new ClusterCallException(ClusterFailure.Unreachable, $"{subject}: {refused.Message}", http);
-            case HttpRequestException http when Find<AuthenticationException>(http) is not null:
-                return new ClusterCallException(ClusterFailure.Tls, $"{subject}: the TLS handshake failed ({Find<AuthenticationException>(http)!.Message}). Check the server URL's scheme and the kubeconfig's certificate-authority-data.", http);
-            // Refused, reset, no route, unknown host: one message, so registering URLs cannot map which ports are open inside
-            // the network. The socket's own words stay in the inner exception, for the server log.
+            // Refused, reset, no route, unknown host, a failed TLS handshake (something answered, but not a TLS server the
+            // kubeconfig's CA vouches for): one message, so registering URLs cannot map which ports are open inside the
+            // network. The socket's or handshake's own words stay in the inner exception, for the server log.
             case HttpRequestException http:
                 return Unreachable(ClusterFailure.Unreachable, target, server, doing, http);
             case System.Text.Json.JsonException json:
@@ -350,7 +348,7 @@ public sealed class KubernetesClusterClient(IOptions<ClusterClientOptions> optio
 
     /// <summary>The one message for every way of not reaching an API server: it names the address, never the socket error.</summary>
     private static ClusterCallException Unreachable(ClusterFailure failure, ClusterTarget target, Uri? server, string? doing, Exception inner) =>
-        new(failure, $"{Subject(target, doing)}: could not reach the API server{(server is null ? "" : $" at {server.Host}:{server.Port}")}. Check the server URL, DNS, firewalls and that the API server is up.", inner);
+        new(failure, $"{Subject(target, doing)}: could not reach the API server{(server is null ? "" : $" at {server.Host}:{server.Port}")}. Check the server URL (scheme, host and port), DNS, firewalls, the kubeconfig's certificate-authority-data and that the API server is up.", inner);
 
     private static string Subject(ClusterTarget target, string? doing) => doing is null ? target.Name : $"{target.Name}: {doing}";
 

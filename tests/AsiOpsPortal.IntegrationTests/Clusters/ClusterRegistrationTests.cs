@@ -116,19 +116,26 @@ public sealed class ClusterRegistrationTests(PortalWithFleet world) : IClassFixt
     {
         var token = world.Fleet.Token(world.Cluster("test-hangzhou-01").Name);
         using var silent = new SilentPort();
+        using var greeting = new GreetingPort();
         var closed = ClosedPort.Find();
 
-        async Task<string> DetailFor(int port)
+        async Task<string> DetailFor(string scheme, int port)
         {
-            using var response = await _bob.RegisterAsync($"port-{port}", TestKubeconfig.For($"http://127.0.0.1:{port}", token: token));
+            using var response = await _bob.RegisterAsync($"port-{port}", TestKubeconfig.For($"{scheme}://127.0.0.1:{port}", token: token));
             var detail = (await response.ExpectJsonAsync(HttpStatusCode.BadRequest, $"registering a cluster at port {port}"))["detail"]!.GetValue<string>();
             return detail.Replace(port.ToString(), "PORT");
         }
 
-        var refused = await DetailFor(closed);
-        var timedOut = await DetailFor(silent.Port);
+        var refused = await DetailFor("http", closed);
+        var timedOut = await DetailFor("http", silent.Port);
+        // Over https, an open port where something else answers fails the TLS handshake: that must not show either.
+        var notTls = await DetailFor("https", greeting.Port);
+        var refusedOverTls = await DetailFor("https", closed);
 
         Assert.Equal(refused, timedOut);
+        Assert.Equal(refused, notTls);
+        Assert.Equal(refused, refusedOverTls);
+        Assert.DoesNotContain("TLS", refused);
         Assert.Contains("could not reach the API server at 127.0.0.1:PORT", refused);
         Assert.DoesNotContain("refused", refused, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("timed out", refused, StringComparison.OrdinalIgnoreCase);
