@@ -28,7 +28,7 @@ namespace AsiOpsPortal.Web.Changes;
 /// </summary>
 public sealed class ChangeService(
     IDbContextFactory<PortalDbContext> dbFactory,
-    AuditLog audit,
+    AuditedWrite write,
     RolloutScheduler rollouts,
     FleetNotifier notifier,
     RiskService risk,
@@ -53,14 +53,15 @@ public sealed class ChangeService(
         await risk.AssessAsync(db, change, ct);
         var overridden = GuardRisk(change, proposal, actor, role);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Changes.Add(change);
-        await db.SaveChangesAsync(ct);
-        await audit.AppendAsync(db, actor, AuditActions.ChangeProposed, Target(change),
-            $"{What(change)} via {Path(change)}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves{AsksToRunThrough(change)}", ct: ct);
-        if (overridden) await AuditOverrideAsync(db, change, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, async audit =>
+        {
+            db.Changes.Add(change);
+            // The audit names the change by its id, which the first save gives it.
+            await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(AuditActions.ChangeProposed, Target(change),
+                $"{What(change)} via {Path(change)}; risk {ChangeViewText.Of(change.RiskLevel)}, {change.Plan.Waves.Sum(w => w.Clusters.Count)} clusters in {change.Plan.Waves.Count} waves{AsksToRunThrough(change)}");
+            if (overridden) await AuditOverrideAsync(audit, change);
+        }, ct);
         await notifier.PublishChangeAsync(change.Id, ct);
         return (await GetAsync(change.Id, ct))!;
     }
@@ -94,12 +95,12 @@ public sealed class ChangeService(
         await risk.AssessAsync(db, change, ct);
         var overridden = GuardRisk(change, proposal, actor, role);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await audit.AppendAsync(db, actor, AuditActions.ChangeEdited, Target(change),
-            $"revision {change.Revision}: {What(change)} via {Path(change)}; {voided} approvals voided{AsksToRunThrough(change)}", ct: ct);
-        if (overridden) await AuditOverrideAsync(db, change, ct);
-        await SaveRacingAsync(db, ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, async audit =>
+        {
+            await audit.RecordAsync(AuditActions.ChangeEdited, Target(change),
+                $"revision {change.Revision}: {What(change)} via {Path(change)}; {voided} approvals voided{AsksToRunThrough(change)}");
+            if (overridden) await AuditOverrideAsync(audit, change);
+        }, ct, Racing);
         await notifier.PublishChangeAsync(id, ct);
         return (await GetAsync(id, ct))!;
     }
@@ -161,25 +162,25 @@ public sealed class ChangeService(
         if (ApprovalPolicy.Refusal(change, actor, role, decision) is { } refusal) throw new ConflictException(refusal);
 
         var now = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        change.Approvals.Add(new Approval { Approver = actor, ApproverRole = role, Decision = decision, Comment = comment, Revision = change.Revision, At = now });
-        change.UpdatedAt = now;
         var started = false;
-        if (decision == ApprovalDecision.Reject)
+        await write.RunAsync(db, actor, async audit =>
         {
-            change.Status = ChangeLifecycle.After(change.Status, ChangeAction.Reject);
-            change.StatusReason = $"Rejected by {actor}: {comment}";
-            change.FinishedAt = now;
-            await audit.AppendAsync(db, actor, AuditActions.ChangeRejected, Target(change), comment, ct: ct);
-        }
-        else
-        {
-            await audit.AppendAsync(db, actor, AuditActions.ChangeApprovalGiven, Target(change),
-                $"approval {ApprovalPolicy.Count(change)} of {change.RequiredApprovals} for revision {change.Revision}" + (comment.Length > 0 ? $": {comment}" : ""), ct: ct);
-            started = await StartIfApprovedAsync(db, change, actor, now, ct);
-        }
-        await SaveRacingAsync(db, ct);
-        await tx.CommitAsync(ct);
+            change.Approvals.Add(new Approval { Approver = actor, ApproverRole = role, Decision = decision, Comment = comment, Revision = change.Revision, At = now });
+            change.UpdatedAt = now;
+            if (decision == ApprovalDecision.Reject)
+            {
+                change.Status = ChangeLifecycle.After(change.Status, ChangeAction.Reject);
+                change.StatusReason = $"Rejected by {actor}: {comment}";
+                change.FinishedAt = now;
+                await audit.RecordAsync(AuditActions.ChangeRejected, Target(change), comment);
+            }
+            else
+            {
+                await audit.RecordAsync(AuditActions.ChangeApprovalGiven, Target(change),
+                    $"approval {ApprovalPolicy.Count(change)} of {change.RequiredApprovals} for revision {change.Revision}" + (comment.Length > 0 ? $": {comment}" : ""));
+                started = await StartIfApprovedAsync(db, audit, change, now, ct);
+            }
+        }, ct, Racing);
         if (started) rollouts.Start(change.Id);
         await notifier.PublishChangeAsync(change.Id, ct);
         return (await GetAsync(id, ct))!;
@@ -199,18 +200,18 @@ public sealed class ChangeService(
         if (ApprovalPolicy.ExceptionRefusal(change, actor, role) is { } refusal) throw new ConflictException(refusal);
 
         var now = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        change.Approvals.Add(new Approval
+        var started = false;
+        await write.RunAsync(db, actor, async audit =>
         {
-            Kind = ApprovalKind.FreezeException, Approver = actor, ApproverRole = role, Decision = ApprovalDecision.Approve,
-            Comment = why, Revision = change.Revision, At = now,
-        });
-        change.UpdatedAt = now;
-        await audit.AppendAsync(db, actor, AuditActions.ChangeFreezeExceptionGranted, Target(change),
-            $"revision {change.Revision} may run through {Windows(change)}: {why}", ct: ct);
-        var started = await StartIfApprovedAsync(db, change, actor, now, ct);
-        await SaveRacingAsync(db, ct);
-        await tx.CommitAsync(ct);
+            change.Approvals.Add(new Approval
+            {
+                Kind = ApprovalKind.FreezeException, Approver = actor, ApproverRole = role, Decision = ApprovalDecision.Approve,
+                Comment = why, Revision = change.Revision, At = now,
+            });
+            change.UpdatedAt = now;
+            await audit.RecordAsync(AuditActions.ChangeFreezeExceptionGranted, Target(change), $"revision {change.Revision} may run through {Windows(change)}: {why}");
+            started = await StartIfApprovedAsync(db, audit, change, now, ct);
+        }, ct, Racing);
         if (started) rollouts.Start(change.Id);
         await notifier.PublishChangeAsync(change.Id, ct);
         return (await GetAsync(id, ct))!;
@@ -222,7 +223,7 @@ public sealed class ChangeService(
     /// moved since the proposal: a rule that blocks now refuses the start (nothing is recorded), and a higher risk level asks
     /// for the approvals it needs before the change starts.
     /// </summary>
-    private async Task<bool> StartIfApprovedAsync(PortalDbContext db, Change change, string actor, DateTimeOffset now, CancellationToken ct)
+    private async Task<bool> StartIfApprovedAsync(PortalDbContext db, AuditTrail audit, Change change, DateTimeOffset now, CancellationToken ct)
     {
         if (!ApprovalPolicy.IsSatisfied(change)) return false;
         var before = change.Risk;
@@ -236,13 +237,13 @@ public sealed class ChangeService(
                 "The requester may edit it (an Admin may override the findings while editing).");
         if (change.RiskLevel != level)
         {
-            await audit.AppendAsync(db, actor, AuditActions.ChangeRiskRechecked, Target(change),
-                $"checked again at approval: risk {ChangeViewText.Of(level)} → {ChangeViewText.Of(change.RiskLevel)}; needs {ApprovalPolicy.Describe(change.RiskLevel)}", ct: ct);
+            await audit.RecordAsync(AuditActions.ChangeRiskRechecked, Target(change),
+                $"checked again at approval: risk {ChangeViewText.Of(level)} → {ChangeViewText.Of(change.RiskLevel)}; needs {ApprovalPolicy.Describe(change.RiskLevel)}");
             if (!ApprovalPolicy.IsSatisfied(change)) return false;
         }
         await FreezeAndStartAsync(db, change, now, ct);
-        await audit.AppendAsync(db, actor, AuditActions.ChangeApproved, Target(change),
-            $"plan frozen: {string.Join(" → ", change.Plan.Waves.Select(w => $"{w.Name} ({w.Clusters.Count})"))}; rollout started", ct: ct);
+        await audit.RecordAsync(AuditActions.ChangeApproved, Target(change),
+            $"plan frozen: {string.Join(" → ", change.Plan.Waves.Select(w => $"{w.Name} ({w.Clusters.Count})"))}; rollout started");
         return true;
     }
 
@@ -299,62 +300,61 @@ public sealed class ChangeService(
         var why = string.IsNullOrWhiteSpace(reason) ? "" : $": {reason.Trim()}";
         var run = false;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        switch (action)
+        await write.RunAsync(db, actor, async audit =>
         {
-            case ChangeAction.Pause:
-                change.Status = ChangeStatus.Paused;
-                change.StatusReason = change.RollingBack ? $"Rollback paused by {actor}{why}; resuming carries the rollback on" : $"Paused by {actor}{why}";
-                await audit.AppendAsync(db, actor, AuditActions.ChangePaused, Target(change), (change.RollingBack ? "mid-rollback; " : "") + (reason ?? ""), ct: ct);
-                break;
-            case ChangeAction.Resume:
-                // Retry what failed in the wave that stopped; the rest carries on where it was. A paused rollback resumes as a rollback.
-                var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
-                var wave = await db.RolloutWaves.Where(w => w.ChangeId == id && w.Phase == phase && w.Status != WaveStatus.Succeeded)
-                    .OrderBy(w => w.Index).Select(w => (int?)w.Index).FirstOrDefaultAsync(ct);
-                var retried = await db.RolloutSteps
-                    .Where(s => s.ChangeId == id && s.Phase == phase && s.Wave == wave && s.Status == StepStatus.Failed)
-                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Pending).SetProperty(s => s.Error, (string?)null), ct);
-                change.Status = ChangeStatus.Running;
-                change.StatusReason = change.RollingBack ? $"Rolling back, resumed by {actor}{why}" : null;
-                await audit.AppendAsync(db, actor, AuditActions.ChangeResumed, Target(change),
-                    $"{(change.RollingBack ? "rollback; " : "")}{retried} failed clusters retried{why}", ct: ct);
-                run = true;
-                break;
-            case ChangeAction.Abort:
-                change.Status = ChangeStatus.Aborted;
-                change.StatusReason = $"Aborted by {actor}{why}";
-                if (change.RollingBack)
-                {
-                    var notReached = await db.RolloutSteps.Where(s => s.ChangeId == id && s.Phase == RolloutPhase.Rollback && s.Status == StepStatus.Pending)
-                        .OrderBy(s => s.Wave).ThenBy(s => s.Position).Select(s => s.ClusterName).ToListAsync(ct);
-                    change.StatusReason = $"Aborted mid-rollback by {actor}{why}. " + (notReached.Count == 0 ? "The rollback had reached every cluster."
-                        : $"{notReached.Count} cluster(s) the rollback had not reached keep {What(change)}: {string.Join(", ", notReached)}.");
-                    change.RollingBack = false;
-                }
-                change.FinishedAt = now;
-                await db.RolloutSteps.Where(s => s.ChangeId == id && s.Status == StepStatus.Pending)
-                    .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Skipped), ct);
-                await db.RolloutWaves.Where(w => w.ChangeId == id && w.Status == WaveStatus.Pending)
-                    .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WaveStatus.Skipped), ct);
-                await audit.AppendAsync(db, actor, AuditActions.ChangeAborted, Target(change), reason ?? "", ct: ct);
-                break;
-            case ChangeAction.Rollback:
-                var rollback = await StartRollbackAsync(db, change, allAtOnce, ct);
-                change.Status = ChangeStatus.Running;
-                change.RollingBack = true;
-                change.StatusReason = $"Rolling back{(allAtOnce ? " all at once (emergency)" : "")}, asked by {actor}{why}";
-                change.FinishedAt = null;
-                await audit.AppendAsync(db, actor, AuditActions.ChangeRollbackStarted, Target(change), DescribeRollback(rollback) + why, ct: ct);
-                run = true;
-                break;
-        }
-        // Whatever the rollout waited on, the runner looks again when (and if) it runs on.
-        change.WaitingFor = null;
-        change.ParkedUntil = null;
-        change.UpdatedAt = now;
-        await SaveRacingAsync(db, ct);
-        await tx.CommitAsync(ct);
+            switch (action)
+            {
+                case ChangeAction.Pause:
+                    change.Status = ChangeStatus.Paused;
+                    change.StatusReason = change.RollingBack ? $"Rollback paused by {actor}{why}; resuming carries the rollback on" : $"Paused by {actor}{why}";
+                    await audit.RecordAsync(AuditActions.ChangePaused, Target(change), (change.RollingBack ? "mid-rollback; " : "") + (reason ?? ""));
+                    break;
+                case ChangeAction.Resume:
+                    // Retry what failed in the wave that stopped; the rest carries on where it was. A paused rollback resumes as a rollback.
+                    var phase = change.RollingBack ? RolloutPhase.Rollback : RolloutPhase.Forward;
+                    var wave = await db.RolloutWaves.Where(w => w.ChangeId == id && w.Phase == phase && w.Status != WaveStatus.Succeeded)
+                        .OrderBy(w => w.Index).Select(w => (int?)w.Index).FirstOrDefaultAsync(ct);
+                    var retried = await db.RolloutSteps
+                        .Where(s => s.ChangeId == id && s.Phase == phase && s.Wave == wave && s.Status == StepStatus.Failed)
+                        .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Pending).SetProperty(s => s.Error, (string?)null), ct);
+                    change.Status = ChangeStatus.Running;
+                    change.StatusReason = change.RollingBack ? $"Rolling back, resumed by {actor}{why}" : null;
+                    await audit.RecordAsync(AuditActions.ChangeResumed, Target(change), $"{(change.RollingBack ? "rollback; " : "")}{retried} failed clusters retried{why}");
+                    run = true;
+                    break;
+                case ChangeAction.Abort:
+                    change.Status = ChangeStatus.Aborted;
+                    change.StatusReason = $"Aborted by {actor}{why}";
+                    if (change.RollingBack)
+                    {
+                        var notReached = await db.RolloutSteps.Where(s => s.ChangeId == id && s.Phase == RolloutPhase.Rollback && s.Status == StepStatus.Pending)
+                            .OrderBy(s => s.Wave).ThenBy(s => s.Position).Select(s => s.ClusterName).ToListAsync(ct);
+                        change.StatusReason = $"Aborted mid-rollback by {actor}{why}. " + (notReached.Count == 0 ? "The rollback had reached every cluster."
+                            : $"{notReached.Count} cluster(s) the rollback had not reached keep {What(change)}: {string.Join(", ", notReached)}.");
+                        change.RollingBack = false;
+                    }
+                    change.FinishedAt = now;
+                    await db.RolloutSteps.Where(s => s.ChangeId == id && s.Status == StepStatus.Pending)
+                        .ExecuteUpdateAsync(u => u.SetProperty(s => s.Status, StepStatus.Skipped), ct);
+                    await db.RolloutWaves.Where(w => w.ChangeId == id && w.Status == WaveStatus.Pending)
+                        .ExecuteUpdateAsync(u => u.SetProperty(w => w.Status, WaveStatus.Skipped), ct);
+                    await audit.RecordAsync(AuditActions.ChangeAborted, Target(change), reason ?? "");
+                    break;
+                case ChangeAction.Rollback:
+                    var rollback = await StartRollbackAsync(db, change, allAtOnce, ct);
+                    change.Status = ChangeStatus.Running;
+                    change.RollingBack = true;
+                    change.StatusReason = $"Rolling back{(allAtOnce ? " all at once (emergency)" : "")}, asked by {actor}{why}";
+                    change.FinishedAt = null;
+                    await audit.RecordAsync(AuditActions.ChangeRollbackStarted, Target(change), DescribeRollback(rollback) + why);
+                    run = true;
+                    break;
+            }
+            // Whatever the rollout waited on, the runner looks again when (and if) it runs on.
+            change.WaitingFor = null;
+            change.ParkedUntil = null;
+            change.UpdatedAt = now;
+        }, ct, Racing);
         if (run) rollouts.Start(id);
         await notifier.PublishChangeAsync(id, ct);
         return (await GetAsync(id, ct))!;
@@ -652,12 +652,12 @@ public sealed class ChangeService(
         return true;
     }
 
-    private async Task AuditOverrideAsync(PortalDbContext db, Change change, CancellationToken ct)
+    /// <summary>Audits the override <see cref="GuardRisk"/> recorded; its author is the actor of the write.</summary>
+    private static Task AuditOverrideAsync(AuditTrail audit, Change change)
     {
         var given = change.Risk.Override!;
         var rules = string.Join(", ", change.Risk.Findings.Where(f => f.Severity == RuleSeverity.Blocking).Select(f => f.Rule).Distinct());
-        await audit.AppendAsync(db, given.By, AuditActions.ChangeRiskOverridden, Target(change),
-            $"revision {change.Revision}: blocking findings of {rules} overridden: {given.Reason}", ct: ct);
+        return audit.RecordAsync(AuditActions.ChangeRiskOverridden, Target(change), $"revision {change.Revision}: blocking findings of {rules} overridden: {given.Reason}");
     }
 
     /// <summary>What each planned cluster runs now: the version a rollback restores.</summary>
@@ -778,17 +778,11 @@ public sealed class ChangeService(
         await db.Changes.Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct)
         ?? throw new NotFoundException($"No change #{id}.");
 
-    private static async Task SaveRacingAsync(PortalDbContext db, CancellationToken ct)
-    {
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (Exception e) when (e is DbUpdateConcurrencyException || e.InnerException is Npgsql.PostgresException { SqlState: "23505" })
-        {
-            throw new ConflictException("Someone else acted on this change at the same moment; reload it and try again.");
-        }
-    }
+    /// <summary>Concurrent decisions on one change are settled by its concurrency token (and unique rows): the later one is refused.</summary>
+    private static Exception? Racing(DbUpdateException e) =>
+        e is DbUpdateConcurrencyException || AuditedWrite.IsUniqueViolation(e)
+            ? new ConflictException("Someone else acted on this change at the same moment; reload it and try again.")
+            : null;
 
     internal static string Target(Change change) => $"change/{change.Id}";
 

@@ -105,6 +105,8 @@ public sealed class PortalTestContext : IAsyncDisposable
 
         // As the features' Add* extensions register them, with the fake at the cluster seam.
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditedWrite>();
+        services.AddSingleton<VersionedDocumentStore>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<IClusterClient>(Fleet);
