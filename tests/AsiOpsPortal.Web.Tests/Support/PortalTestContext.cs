@@ -115,7 +115,11 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<InventorySync>();
         services.AddSingleton<FleetNotifier>();
         services.AddSingleton<CatalogService>();
-        services.AddSingleton<ChangeService>();
+        services.AddSingleton<ChangeQueries>();
+        services.AddSingleton<ChangeWriter>();
+        services.AddSingleton<ChangeProposals>();
+        services.AddSingleton<ChangeReviews>();
+        services.AddSingleton<ChangeOperations>();
         services.AddSingleton<RolloutScheduler>();
         services.AddSingleton<PipelineService>();
         services.AddSingleton<SchedulerService>();
