@@ -35,8 +35,9 @@ public sealed class ClusterListScenario : IScenario
         Figures.Note($"{Name}: loading {size.Clusters:N0} clusters and {size.Nodes:N0} nodes");
         await LoadFleetAsync(db.ConnectionString, size, now);
 
+        var audit = new AuditLog(db.ContextFactory(), TimeProvider.System);
         var service = new ClusterService(db.ContextFactory(), new KubernetesClusterClient(Options.Create(new ClusterClientOptions())),
-            new KubeconfigProtector(new EphemeralDataProtectionProvider()), new AuditLog(db.ContextFactory(), TimeProvider.System),
+            new KubeconfigProtector(new EphemeralDataProtectionProvider()), audit, new AuditedWrite(audit),
             new RefusingJobClient(), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ClusterService>.Instance);
         var query = new ClusterQuery(Environment: "prod", Sort: ClusterSort.Health, PageSize: 25);
         await using var dataSource = NpgsqlDataSource.Create(db.ConnectionString);

@@ -54,19 +54,20 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         await portal.Services.GetRequiredService<InventorySync>().SyncAllAsync(CancellationToken.None);
         var risk = portal.Services.GetRequiredService<RiskService>();
         foreach (var rule in await risk.ListAsync()) await risk.UpdateAsync(rule.Name, new RiskRuleUpdate(false, null, null, null), "bench");
-        var changes = portal.Services.GetRequiredService<ChangeService>();
+        var proposals = portal.Services.GetRequiredService<ChangeProposals>();
+        var reviews = portal.Services.GetRequiredService<ChangeReviews>();
 
         Figures.Note($"{Name}: a warm-up rollout");
-        var warmUp = await changes.ProposeAsync(new ChangeProposal("warm-up", "benchmark warm-up", "none", "bench-warm", "1.0", "bench-pair-0"), "alice");
-        await RolloutScenario.ApproveAsync(changes, warmUp, last: true);
+        var warmUp = await proposals.ProposeAsync(new ChangeProposal("warm-up", "benchmark warm-up", "none", "bench-warm", "1.0", "bench-pair-0"), RolloutScenario.Requester);
+        await RolloutScenario.ApproveAsync(reviews, warmUp, last: true);
         await RolloutScenario.WaitForEndAsync(portal, warmUp.Id);
 
         var proposed = new List<ChangeDetail>();
         for (var i = 0; i < size.Rollouts; i++)
         {
             var proposal = new ChangeProposal($"bench {i}", "benchmark", "none", $"bench-c{i:000}", "1.0", $"bench-pair-{i % (clusters.Count / 2)}");
-            var change = await changes.ProposeAsync(proposal, "alice");
-            await RolloutScenario.ApproveAsync(changes, change, last: false);
+            var change = await proposals.ProposeAsync(proposal, RolloutScenario.Requester);
+            await RolloutScenario.ApproveAsync(reviews, change, last: false);
             proposed.Add(change);
         }
         var ids = proposed.Select(c => c.Id).ToList();
@@ -77,8 +78,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         var syncs = AskSyncsAsync(portal, clusters[0], done.Token);
         await Parallel.ForEachAsync(proposed, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (change, _) =>
         {
-            var (name, role) = RolloutScenario.Approvers[change.RequiredApprovals - 1];
-            await changes.ReviewAsync(change.Id, new ReviewRequest("approve", ""), name, role);
+            await reviews.ReviewAsync(change.Id, new ReviewRequest("approve", ""), RolloutScenario.Approvers[change.RequiredApprovals - 1]);
         });
         foreach (var id in ids) await RolloutScenario.WaitForEndAsync(portal, id);
         await done.CancelAsync();

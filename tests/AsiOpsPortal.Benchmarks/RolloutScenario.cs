@@ -8,6 +8,7 @@ using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Tests.Shared.Hosting;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using fleetsim::AsiOpsPortal.FleetSim;
@@ -64,23 +65,24 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
         // The benchmark measures rollout overhead; its pipeline of equal chunks is not meant to pass the guardrails.
         var risk = portal.Services.GetRequiredService<RiskService>();
         foreach (var rule in await risk.ListAsync()) await risk.UpdateAsync(rule.Name, new RiskRuleUpdate(false, null, null, null), "bench");
-        var changes = portal.Services.GetRequiredService<ChangeService>();
+        var proposals = portal.Services.GetRequiredService<ChangeProposals>();
+        var reviews = portal.Services.GetRequiredService<ChangeReviews>();
         // A portal that has run before: one small rollout first, so the measured one pays no first-use costs (JIT,
         // EF's query compilation, the first watch connections) that a long-running portal paid once long ago.
         Figures.Note($"{Name}: a warm-up rollout on the first wave's clusters");
-        var warmUp = await ApproveAsync(changes, new ChangeProposal("warm-up", "benchmark warm-up", "none", "bench-warm", "1.0", "bench-warmup"), last: true);
+        var warmUp = await ApproveAsync(proposals, reviews, new ChangeProposal("warm-up", "benchmark warm-up", "none", "bench-warm", "1.0", "bench-warmup"), last: true);
         await WaitForEndAsync(portal, warmUp);
 
-        var proposed = await changes.ProposeAsync(new ChangeProposal("bench rollout", "benchmark", "none", "bench-web", "1.0", "bench"), "alice");
-        await ApproveAsync(changes, proposed, last: false);
+        var proposed = await proposals.ProposeAsync(new ChangeProposal("bench rollout", "benchmark", "none", "bench-web", "1.0", "bench"), Requester);
+        await ApproveAsync(reviews, proposed, last: false);
         using var memory = new WorkingSetSampler();
         var watch = Stopwatch.StartNew();
         var approvedAt = DateTimeOffset.UtcNow;
-        await changes.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), Approvers[proposed.RequiredApprovals - 1].Name, Approvers[proposed.RequiredApprovals - 1].Role);
+        await reviews.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), Approvers[proposed.RequiredApprovals - 1]);
         Figures.Note($"{Name}: rollout running");
         await WaitForEndAsync(portal, proposed.Id);
         var wall = watch.Elapsed;
-        var done = (await changes.GetAsync(proposed.Id))!;
+        var done = (await portal.Services.GetRequiredService<ChangeQueries>().GetAsync(proposed.Id))!;
         if (done.Status != nameof(ChangeStatus.Succeeded))
             throw new InvalidOperationException($"The rollout ended {done.Status}: {done.StatusReason}");
 
@@ -106,16 +108,18 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
     }
 
     // A critical change (the light fleet has tier-0 clusters) needs an Admin among its approvers.
-    internal static readonly (string Name, string Role)[] Approvers = [("bob", Roles.Sre), ("carol", Roles.Sre), ("admin", Roles.Admin)];
+    internal static readonly Actor[] Approvers = [new("bob", Roles.Sre), new("carol", Roles.Sre), new("admin", Roles.Admin)];
+
+    internal static readonly Actor Requester = new("alice", Roles.Developer);
 
     /// <summary>Proposes (unless given a proposal already made) and approves; with <paramref name="last"/> false, all approvals but the last.</summary>
-    private static async Task<long> ApproveAsync(ChangeService changes, ChangeProposal proposal, bool last) =>
-        await ApproveAsync(changes, await changes.ProposeAsync(proposal, "alice"), last);
+    private static async Task<long> ApproveAsync(ChangeProposals proposals, ChangeReviews reviews, ChangeProposal proposal, bool last) =>
+        await ApproveAsync(reviews, await proposals.ProposeAsync(proposal, Requester), last);
 
-    internal static async Task<long> ApproveAsync(ChangeService changes, ChangeDetail proposed, bool last)
+    internal static async Task<long> ApproveAsync(ChangeReviews reviews, ChangeDetail proposed, bool last)
     {
         for (var i = 0; i < proposed.RequiredApprovals - (last ? 0 : 1); i++)
-            await changes.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), Approvers[i].Name, Approvers[i].Role);
+            await reviews.ReviewAsync(proposed.Id, new ReviewRequest("approve", ""), Approvers[i]);
         return proposed.Id;
     }
 

@@ -1,9 +1,10 @@
 using System.Text.Json.Serialization;
+using AsiOpsPortal.Core.Data;
 
 namespace AsiOpsPortal.Core.Pipelines;
 
 /// <summary>A hand-ordered release path: waves of clusters, each with its own pacing and failure budget.</summary>
-public class Pipeline
+public class Pipeline : IVersionedDocument
 {
     public Guid Id { get; set; } = Guid.NewGuid();
     public required string Name { get; set; }

@@ -1,4 +1,5 @@
 using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Data;
 
 namespace AsiOpsPortal.Core.Scheduling;
 
@@ -6,7 +7,7 @@ namespace AsiOpsPortal.Core.Scheduling;
 /// A dynamic release path: which clusters may take a change (filters), in what order (weighted scoring plugins) and in
 /// what waves (shaping). Planning it against the fleet gives an explained plan; see <see cref="ClusterScheduler"/>.
 /// </summary>
-public class SchedulerPolicy
+public class SchedulerPolicy : IVersionedDocument
 {
     public Guid Id { get; set; } = Guid.NewGuid();
     public required string Name { get; set; }

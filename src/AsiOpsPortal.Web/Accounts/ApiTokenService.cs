@@ -21,7 +21,7 @@ public sealed record CreatedApiToken(ApiTokenView View, string Token);
 public sealed class ApiTokenService(
     IDbContextFactory<PortalDbContext> dbFactory,
     IServiceScopeFactory scopes,
-    AuditLog audit,
+    AuditedWrite write,
     TimeProvider time)
 {
     public const int MaxNameLength = 64;
@@ -56,11 +56,11 @@ public sealed class ApiTokenService(
             CreatedAt = now,
             ExpiresAt = expiresInDays is { } days ? now.AddDays(days) : null,
         };
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.ApiTokens.Add(token);
-        await audit.AppendAsync(db, userName, AuditActions.TokenCreated, $"token/{token.Prefix}", $"name={name}", ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, userName, async audit =>
+        {
+            db.ApiTokens.Add(token);
+            await audit.RecordAsync(AuditActions.TokenCreated, $"token/{token.Prefix}", $"name={name}");
+        }, ct);
         return new CreatedApiToken(new ApiTokenView(token.Id, token.Name, token.Prefix, token.CreatedAt, token.ExpiresAt, null, null), secret);
     }
 
@@ -71,11 +71,8 @@ public sealed class ApiTokenService(
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, ct)
             ?? throw new NotFoundException($"You have no API token with id {tokenId}.");
         if (token.RevokedAt is not null) return;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         token.RevokedAt = time.GetUtcNow();
-        await audit.AppendAsync(db, userName, AuditActions.TokenRevoked, $"token/{token.Prefix}", $"name={token.Name}", ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, userName, audit => audit.RecordAsync(AuditActions.TokenRevoked, $"token/{token.Prefix}", $"name={token.Name}"), ct);
     }
 
     /// <summary>The token's owner as a principal with their current roles, or null if the token is not good.</summary>

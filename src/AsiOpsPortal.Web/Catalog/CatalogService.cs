@@ -10,7 +10,7 @@ using Npgsql;
 namespace AsiOpsPortal.Web.Catalog;
 
 /// <summary>The component catalog: components, their immutable versions, what changed between two, and who runs which.</summary>
-public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
+public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory, AuditedWrite write, TimeProvider time)
 {
     public const int MaxPageSize = 500;
 
@@ -86,13 +86,11 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.Components.AnyAsync(c => c.Name == name, ct)) throw Duplicate(name);
         var component = new Component { Name = name, Namespace = ns, Description = description, Owner = owner, CreatedAt = time.GetUtcNow() };
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await write.RunAsync(db, actor, async audit =>
         {
             db.Components.Add(component);
-            await audit.AppendAsync(db, actor, AuditActions.ComponentCreated, Target(name), $"namespace={ns} owner={owner}", ct: ct);
-            await SaveOrConflictAsync(db, Duplicate(name), ct);
-            await tx.CommitAsync(ct);
-        }
+            await audit.RecordAsync(AuditActions.ComponentCreated, Target(name), $"namespace={ns} owner={owner}");
+        }, ct, refuse: e => AuditedWrite.IsUniqueViolation(e) ? Duplicate(name) : null);
         return new ComponentDetails(component.Name, component.Namespace, component.Description, component.Owner, component.CreatedAt, null, []);
     }
 
@@ -121,14 +119,12 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory,
             CreatedBy = actor,
             CreatedAt = time.GetUtcNow(),
         };
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await write.RunAsync(db, actor, async audit =>
         {
             db.ComponentVersions.Add(version);
-            await audit.AppendAsync(db, actor, AuditActions.ComponentVersionAdded, Target(name),
-                $"version={label} digest={version.Digest} objects={string.Join(", ", objects.Select(o => $"{o.Kind} {o.Name}"))} images={string.Join(", ", images)}", ct: ct);
-            await SaveOrConflictAsync(db, Duplicate(name, label), ct);
-            await tx.CommitAsync(ct);
-        }
+            await audit.RecordAsync(AuditActions.ComponentVersionAdded, Target(name),
+                $"version={label} digest={version.Digest} objects={string.Join(", ", objects.Select(o => $"{o.Kind} {o.Name}"))} images={string.Join(", ", images)}");
+        }, ct, refuse: e => AuditedWrite.IsUniqueViolation(e) ? Duplicate(name, label) : null);
         return ToVersionDetails(name, version, objects, images);
     }
 
@@ -222,15 +218,6 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory,
         await db.Components.Where(c => c.Name == name).Select(c => (Guid?)c.Id).SingleOrDefaultAsync(ct) ?? throw NoComponent(name);
 
     /// <summary>Two people adding the same name at once: the unique index settles it, and the loser hears why.</summary>
-    private static async Task SaveOrConflictAsync(PortalDbContext db, ConflictException conflict, CancellationToken ct)
-    {
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            throw conflict;
-        }
-    }
-
     private static string Target(string component) => $"component/{component}";
 
     private static NotFoundException NoComponent(string name) => new($"No component named '{name}'.");

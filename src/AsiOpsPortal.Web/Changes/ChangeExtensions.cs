@@ -6,7 +6,11 @@ public static class ChangeExtensions
 {
     public static void AddChanges(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ChangeService>();
+        builder.Services.AddSingleton<ChangeQueries>();
+        builder.Services.AddSingleton<ChangeWriter>();
+        builder.Services.AddSingleton<ChangeProposals>();
+        builder.Services.AddSingleton<ChangeReviews>();
+        builder.Services.AddSingleton<ChangeOperations>();
         builder.Services.AddSingleton<RolloutScheduler>();
         builder.Services.AddSingleton<RolloutRunner>();
         builder.Services.AddSingleton<RolloutWakeups>();

@@ -398,7 +398,7 @@ public sealed class RolloutRunner(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         change.WaitingFor = waitingFor;
         change.UpdatedAt = now;
-        await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWaiting, ChangeService.Target(change),
+        await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWaiting, ChangeNames.Target(change),
             waitingFor ?? "nothing holds the rollout any more (no freeze window, no other change's turn); it carries on", ct: ct);
         try
         {
@@ -427,7 +427,7 @@ public sealed class RolloutRunner(
             if (status == WaveStatus.Running) wave.StartedAt = now;
             if (status == WaveStatus.Soaking) wave.ConvergedAt = now;
             if (status == WaveStatus.Succeeded) { wave.ConvergedAt ??= now; wave.FinishedAt = now; }
-            await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWave, ChangeService.Target(change), $"{phase} wave '{wave.Name}' {status}", ct: ct);
+            await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWave, ChangeNames.Target(change), $"{phase} wave '{wave.Name}' {status}", ct: ct);
         }
         foreach (var step in steps.Where(s => tick.Start.Contains(s.Id)))
         {
@@ -470,7 +470,7 @@ public sealed class RolloutRunner(
                 change.Status = ChangeLifecycle.After(change.Status, ChangeAction.Pause);
                 change.StatusReason = pause.Reason;
                 change.UpdatedAt = now;
-                await audit.AppendAsync(db, RolloutActor, AuditActions.ChangePaused, ChangeService.Target(change), pause.Reason, succeeded: false, ct: ct);
+                await audit.AppendAsync(db, RolloutActor, AuditActions.ChangePaused, ChangeNames.Target(change), pause.Reason, succeeded: false, ct: ct);
                 return true;
             case RolloutOutcome.Finish finish:
                 change.Status = (phase, finish.AllSucceeded) switch
@@ -484,7 +484,7 @@ public sealed class RolloutRunner(
                 change.RollingBack = false;
                 change.FinishedAt = now;
                 change.UpdatedAt = now;
-                await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeFinished, ChangeService.Target(change),
+                await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeFinished, ChangeNames.Target(change),
                     $"{change.Status}: {finish.Reason}", succeeded: finish.AllSucceeded, ct: ct);
                 return true;
             default:

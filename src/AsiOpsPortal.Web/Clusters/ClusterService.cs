@@ -14,7 +14,8 @@ public sealed class ClusterService(
     IDbContextFactory<PortalDbContext> dbFactory,
     IClusterClient clusters,
     KubeconfigProtector protector,
-    AuditLog audit,
+    AuditLog auditLog,
+    AuditedWrite write,
     IBackgroundJobClient jobs,
     TimeProvider time,
     ILogger<ClusterService> log)
@@ -76,14 +77,12 @@ public sealed class ClusterService(
             ApiLatencyMs = (int)probe.Latency.TotalMilliseconds,
             CreatedAt = time.GetUtcNow(),
         };
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await write.RunAsync(db, actor, async audit =>
         {
             db.Clusters.Add(cluster);
-            await audit.AppendAsync(db, actor, AuditActions.ClusterRegistered, $"cluster/{name}",
-                $"endpoint={cluster.ApiEndpoint} context={context} env={cluster.Environment} region={cluster.Region} tier={cluster.Tier}", ct: ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
+            await audit.RecordAsync(AuditActions.ClusterRegistered, $"cluster/{name}",
+                $"endpoint={cluster.ApiEndpoint} context={context} env={cluster.Environment} region={cluster.Region} tier={cluster.Tier}");
+        }, ct);
         jobs.Enqueue<InventorySyncJob>(job => job.SyncClusterAsync(cluster.Id, CancellationToken.None));
         return ToDetails(cluster);
     }
@@ -105,10 +104,7 @@ public sealed class ClusterService(
         cluster.Zone = update.Zone?.Trim() ?? cluster.Zone;
         cluster.Tier = tier;
         cluster.Labels = new Dictionary<string, string>(labels);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await audit.AppendAsync(db, actor, AuditActions.ClusterUpdated, $"cluster/{cluster.Name}", $"before: {before}; after: {Describe(cluster)}", ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, audit => audit.RecordAsync(AuditActions.ClusterUpdated, $"cluster/{cluster.Name}", $"before: {before}; after: {Describe(cluster)}"), ct);
         return ToDetails(cluster);
     }
 
@@ -116,11 +112,11 @@ public sealed class ClusterService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var cluster = await FindAsync(db, name, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Clusters.Remove(cluster);
-        await audit.AppendAsync(db, actor, AuditActions.ClusterRemoved, $"cluster/{cluster.Name}", Describe(cluster), ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, async audit =>
+        {
+            db.Clusters.Remove(cluster);
+            await audit.RecordAsync(AuditActions.ClusterRemoved, $"cluster/{cluster.Name}", Describe(cluster));
+        }, ct);
         clusters.Forget(cluster.Id);
     }
 
@@ -129,7 +125,7 @@ public sealed class ClusterService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var id = await db.Clusters.Where(c => c.Name == name).Select(c => (Guid?)c.Id).SingleOrDefaultAsync(ct)
             ?? throw new NotFoundException($"No cluster named '{name}'.");
-        await audit.RecordAsync(actor, AuditActions.ClusterSyncRequested, $"cluster/{name}", ct: ct);
+        await auditLog.RecordAsync(actor, AuditActions.ClusterSyncRequested, $"cluster/{name}", ct: ct);
         jobs.Enqueue<InventorySyncJob>(job => job.SyncClusterAsync(id, CancellationToken.None));
     }
 

@@ -16,7 +16,7 @@ namespace AsiOpsPortal.Web.Freeze;
 /// a window is added or removed (in any process: the table's count and newest creation time are checked on each use) or
 /// when its horizon has moved on a day.
 /// </summary>
-public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, FleetNotifier notifier, TimeProvider time)
+public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, AuditedWrite write, FleetNotifier notifier, TimeProvider time)
 {
     /// <summary>How far back and ahead the calendar expands occurrences; answers beyond say "not within the horizon".</summary>
     public static readonly TimeSpan LookBehind = TimeSpan.FromDays(2);
@@ -51,11 +51,11 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
         window.CreatedBy = actor;
         window.CreatedAt = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.FreezeWindows.Add(window);
-        await audit.AppendAsync(db, actor, AuditActions.FreezeWindowCreated, Target(window), Summary(window), ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, async audit =>
+        {
+            db.FreezeWindows.Add(window);
+            await audit.RecordAsync(AuditActions.FreezeWindowCreated, Target(window), Summary(window));
+        }, ct);
         _cached = null;
         await notifier.PublishFreezeChangedAsync(ct);
         return ToView(window, await CalendarAsync(ct));
@@ -65,13 +65,13 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var window = await db.FreezeWindows.SingleOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No freeze window {id}.");
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.FreezeWindows.Remove(window);
-        await audit.AppendAsync(db, actor, AuditActions.FreezeWindowDeleted, Target(window), Summary(window), ct: ct);
-        await db.SaveChangesAsync(ct);
-        // Rollouts parked on a freeze look again now (the watchdog restarts them) rather than when it would have ended.
-        await db.Changes.Where(c => c.ParkedUntil != null).ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, async audit =>
+        {
+            db.FreezeWindows.Remove(window);
+            await audit.RecordAsync(AuditActions.FreezeWindowDeleted, Target(window), Summary(window));
+            // Rollouts parked on a freeze look again now (the watchdog restarts them) rather than when it would have ended.
+            await db.Changes.Where(c => c.ParkedUntil != null).ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
+        }, ct);
         _cached = null;
         await notifier.PublishFreezeChangedAsync(ct);
     }

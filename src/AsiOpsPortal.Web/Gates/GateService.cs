@@ -13,7 +13,7 @@ namespace AsiOpsPortal.Web.Gates;
 public sealed class GateService(
     IDbContextFactory<PortalDbContext> dbFactory,
     GateProtector protector,
-    AuditLog audit,
+    AuditedWrite write,
     IOptions<PortalOptions> options,
     TimeProvider time)
 {
@@ -53,19 +53,12 @@ public sealed class GateService(
             EncryptedHeaders = protector.Protect(headers), CreatedBy = actor, CreatedAt = time.GetUtcNow(),
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Gates.Add(gate);
-        await audit.AppendAsync(db, actor, AuditActions.GateCreated, Target(gate.Name),
-            $"{GatePayload.StageName(gate.Stage)} {gate.Url}" + (gate.Scope is null ? "" : $" for {gate.Scope}"), ct: ct);
-        try
+        await write.RunAsync(db, actor, async audit =>
         {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            throw new ConflictException($"A gate named '{name}' already exists.");
-        }
-        await tx.CommitAsync(ct);
+            db.Gates.Add(gate);
+            await audit.RecordAsync(AuditActions.GateCreated, Target(gate.Name),
+                $"{GatePayload.StageName(gate.Stage)} {gate.Url}" + (gate.Scope is null ? "" : $" for {gate.Scope}"));
+        }, ct, refuse: e => AuditedWrite.IsUniqueViolation(e) ? new ConflictException($"A gate named '{name}' already exists.") : null);
         return GateView.Of(gate);
     }
 
@@ -73,11 +66,11 @@ public sealed class GateService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var gate = await db.Gates.SingleOrDefaultAsync(g => g.Id == id, ct) ?? throw new NotFoundException($"No gate {id}.");
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Gates.Remove(gate);
-        await audit.AppendAsync(db, actor, AuditActions.GateDeleted, Target(gate.Name), gate.Url, ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, async audit =>
+        {
+            db.Gates.Remove(gate);
+            await audit.RecordAsync(AuditActions.GateDeleted, Target(gate.Name), gate.Url);
+        }, ct);
     }
 
     private static string Target(string name) => $"gate/{name}";

@@ -3,17 +3,17 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Scheduling;
-using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Scheduling;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace AsiOpsPortal.Web.Pipelines;
 
 /// <summary>Static pipelines: list, read, create, edit (optimistically: a stale editor cannot save over newer work), delete, YAML, and plans.</summary>
-public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
+public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory, VersionedDocumentStore documents, TimeProvider time)
 {
+    private static readonly DocumentKind Kind = new("pipeline", "pipeline");
+
     /// <summary>Names the pages' addresses already use: /pipelines/new is the editor for a new pipeline.</summary>
     public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(StringComparer.Ordinal) { "new" };
 
@@ -51,31 +51,10 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         document = Normalize(document);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await ValidateAsync(db, document, ct);
-        if (await db.Pipelines.AnyAsync(p => p.Name == document.Name, ct))
-            throw new ConflictException($"A pipeline named '{document.Name}' already exists.");
+        if (await documents.ExistsAsync<Pipeline>(db, document.Name, ct)) throw Kind.Exists(document.Name);
 
-        var pipeline = new Pipeline
-        {
-            Name = document.Name,
-            Description = document.Description,
-            Scope = document.Scope,
-            Waves = document.Waves,
-            Then = document.Then,
-            UpdatedBy = actor,
-            UpdatedAt = time.GetUtcNow(),
-        };
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Pipelines.Add(pipeline);
-        await audit.AppendAsync(db, actor, AuditActions.PipelineCreated, Target(pipeline.Name), PipelineDiff.Summarize(document), ct: ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            throw new ConflictException($"A pipeline named '{document.Name}' already exists.");
-        }
-        await tx.CommitAsync(ct);
+        var pipeline = new Pipeline { Name = document.Name, Description = document.Description, Scope = document.Scope, Waves = document.Waves, Then = document.Then };
+        await documents.AddAsync(db, Kind, pipeline, actor, AuditActions.PipelineCreated, PipelineDiff.Summarize(document), ct);
         return ToView(pipeline);
     }
 
@@ -87,10 +66,10 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
     {
         document = Normalize(document);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var pipeline = await db.Pipelines.SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.");
+        var pipeline = await documents.LoadAsync<Pipeline>(db, Kind, name, ct);
         if (document.Name != pipeline.Name)
             throw new ValidationFailedException([$"The document names pipeline '{document.Name}', but this is '{pipeline.Name}'; pipelines cannot be renamed."]);
-        if (expectedVersion is { } expected && expected != pipeline.ConcurrencyToken) throw StaleEdit(pipeline);
+        VersionedDocumentStore.CheckVersion(Kind, pipeline, expectedVersion);
         await ValidateAsync(db, document, ct);
 
         var changes = PipelineDiff.Describe(PipelineDocument.Of(pipeline), document);
@@ -100,38 +79,20 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         pipeline.Scope = document.Scope;
         pipeline.Waves = document.Waves;
         pipeline.Then = document.Then;
-        pipeline.UpdatedBy = actor;
-        pipeline.UpdatedAt = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await audit.AppendAsync(db, actor, AuditActions.PipelineUpdated, Target(pipeline.Name), changes, ct: ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Someone saved between our read and our write: xmin moved on.
-            await using var fresh = await dbFactory.CreateDbContextAsync(ct);
-            throw StaleEdit(await fresh.Pipelines.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, ct) ?? pipeline);
-        }
-        await tx.CommitAsync(ct);
+        await documents.SaveEditAsync(db, Kind, pipeline, actor, AuditActions.PipelineUpdated, changes, ct);
         return ToView(pipeline);
     }
 
     public async Task DeleteAsync(string name, string actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var pipeline = await db.Pipelines.SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.");
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Pipelines.Remove(pipeline);
-        await audit.AppendAsync(db, actor, AuditActions.PipelineDeleted, Target(pipeline.Name), PipelineDiff.Summarize(PipelineDocument.Of(pipeline)), ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        var pipeline = await documents.LoadAsync<Pipeline>(db, Kind, name, ct);
+        await documents.RemoveAsync(db, Kind, pipeline, actor, AuditActions.PipelineDeleted, PipelineDiff.Summarize(PipelineDocument.Of(pipeline)), ct);
     }
 
     /// <summary>The saved pipeline as YAML, ready to edit and send back.</summary>
     public async Task<string> ExportAsync(string name, CancellationToken ct = default) =>
-        PipelineYaml.Export((await GetAsync(name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.")).Document);
+        PipelineYaml.Export((await GetAsync(name, ct) ?? throw Kind.NotFound(name)).Document);
 
     /// <summary>Reads YAML or JSON; every problem, with its line, becomes a validation failure a person can fix.</summary>
     public static PipelineDocument Import(string yamlOrJson)
@@ -143,7 +104,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
     /// <summary>The plan the saved pipeline resolves to against the clusters registered now.</summary>
     public async Task<PlanView> PlanAsync(string name, CancellationToken ct = default)
     {
-        var pipeline = await GetAsync(name, ct) ?? throw new NotFoundException($"No pipeline named '{name}'.");
+        var pipeline = await GetAsync(name, ct) ?? throw Kind.NotFound(name);
         return await PreviewAsync(pipeline.Document, ct);
     }
 
@@ -231,12 +192,6 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         var problems = Problems(document, await LoadFleetAsync(db, ct), await LoadPolicyNamesAsync(db, ct));
         if (problems.Count > 0) throw new ValidationFailedException(problems);
     }
-
-    private static ConflictException StaleEdit(Pipeline current) =>
-        new($"Pipeline '{current.Name}' was saved by {current.UpdatedBy} at {current.UpdatedAt:u} after you loaded it; "
-            + "reload to see their version (export yours first to keep it).");
-
-    private static string Target(string name) => $"pipeline/{name}";
 
     private static PipelineView ToView(Pipeline p) => new(PipelineDocument.Of(p), p.UpdatedBy, p.UpdatedAt, p.ConcurrencyToken);
 }

@@ -13,7 +13,7 @@ namespace AsiOpsPortal.Web.Risk;
 /// Risk rule settings (list, read, update by an Admin, audited) and the risk check of a change: gathers what the pure rules
 /// in Core look at (each planned cluster's facts, the version's release history, the clock) and records findings and risk.
 /// </summary>
-public sealed class RiskService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time, ILogger<RiskService> log)
+public sealed class RiskService(IDbContextFactory<PortalDbContext> dbFactory, AuditedWrite write, TimeProvider time, ILogger<RiskService> log)
 {
     public async Task<IReadOnlyList<RiskRuleView>> ListAsync(CancellationToken ct = default)
     {
@@ -57,10 +57,7 @@ public sealed class RiskService(IDbContextFactory<PortalDbContext> dbFactory, Au
 
         setting.UpdatedBy = actor;
         setting.UpdatedAt = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await audit.AppendAsync(db, actor, AuditActions.RiskRuleUpdated, $"risk-rule/{rule.Name}", $"{before} → {Describe(setting)}", ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await write.RunAsync(db, actor, audit => audit.RecordAsync(AuditActions.RiskRuleUpdated, $"risk-rule/{rule.Name}", $"{before} → {Describe(setting)}"), ct);
         return ToView(rule, setting);
     }
 

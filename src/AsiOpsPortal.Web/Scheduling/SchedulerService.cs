@@ -3,10 +3,8 @@ using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Scheduling;
-using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace AsiOpsPortal.Web.Scheduling;
 
@@ -14,8 +12,10 @@ namespace AsiOpsPortal.Web.Scheduling;
 /// Scheduler policies: list, read, create, edit (optimistically), delete, YAML; and plans: what a policy gives against the
 /// fleet registered now, explained, with the difference from the previous preview.
 /// </summary>
-public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
+public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactory, VersionedDocumentStore documents, TimeProvider time)
 {
+    private static readonly DocumentKind Kind = new("scheduler policy", "scheduler-policy");
+
     /// <summary>Names the pages' addresses already use: /scheduler/new is the editor for a new policy.</summary>
     public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(StringComparer.Ordinal) { "new" };
 
@@ -42,22 +42,10 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
         document = SchedulerYaml.Normalize(document);
         Validate(document);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await db.SchedulerPolicies.AnyAsync(p => p.Name == document.Name, ct))
-            throw new ConflictException($"A scheduler policy named '{document.Name}' already exists.");
-        var policy = new SchedulerPolicy { Name = document.Name, UpdatedBy = actor, UpdatedAt = time.GetUtcNow() };
+        if (await documents.ExistsAsync<SchedulerPolicy>(db, document.Name, ct)) throw Kind.Exists(document.Name);
+        var policy = new SchedulerPolicy { Name = document.Name };
         Apply(policy, document);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.SchedulerPolicies.Add(policy);
-        await audit.AppendAsync(db, actor, AuditActions.SchedulerPolicyCreated, Target(policy.Name), SchedulerPolicyDiff.Summarize(document), ct: ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            throw new ConflictException($"A scheduler policy named '{document.Name}' already exists.");
-        }
-        await tx.CommitAsync(ct);
+        await documents.AddAsync(db, Kind, policy, actor, AuditActions.SchedulerPolicyCreated, SchedulerPolicyDiff.Summarize(document), ct);
         return ToView(policy);
     }
 
@@ -69,48 +57,30 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
     {
         document = SchedulerYaml.Normalize(document);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var policy = await db.SchedulerPolicies.SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw NotFound(name);
+        var policy = await documents.LoadAsync<SchedulerPolicy>(db, Kind, name, ct);
         if (document.Name != policy.Name)
             throw new ValidationFailedException([$"The document names policy '{document.Name}', but this is '{policy.Name}'; policies cannot be renamed."]);
-        if (expectedVersion is { } expected && expected != policy.ConcurrencyToken) throw StaleEdit(policy);
+        VersionedDocumentStore.CheckVersion(Kind, policy, expectedVersion);
         Validate(document);
 
         var changes = SchedulerPolicyDiff.Describe(SchedulerPolicyDocument.Of(policy), document);
         if (changes == SchedulerPolicyDiff.Unchanged) return ToView(policy);
         Apply(policy, document);
-        policy.UpdatedBy = actor;
-        policy.UpdatedAt = time.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await audit.AppendAsync(db, actor, AuditActions.SchedulerPolicyUpdated, Target(policy.Name), changes, ct: ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Someone saved between our read and our write: xmin moved on.
-            await using var fresh = await dbFactory.CreateDbContextAsync(ct);
-            throw StaleEdit(await fresh.SchedulerPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, ct) ?? policy);
-        }
-        await tx.CommitAsync(ct);
+        await documents.SaveEditAsync(db, Kind, policy, actor, AuditActions.SchedulerPolicyUpdated, changes, ct);
         return ToView(policy);
     }
 
     public async Task DeleteAsync(string name, string actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var policy = await db.SchedulerPolicies.SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw NotFound(name);
+        var policy = await documents.LoadAsync<SchedulerPolicy>(db, Kind, name, ct);
         // A pipeline ending with this policy could no longer be planned; people should choose its replacement first.
         var stages = await db.Pipelines.AsNoTracking().Where(p => p.Then != null).Select(p => new { p.Name, p.Then }).ToListAsync(ct);
         var users = stages.Where(p => p.Then!.SchedulerPolicy == name).Select(p => $"'{p.Name}'").ToList();
         if (users.Count > 0)
             throw new ConflictException($"Scheduler policy '{name}' plans the rest of pipeline {string.Join(", ", users)} after its waves; "
                 + "choose another policy (or none) there first.");
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.SchedulerPolicies.Remove(policy);
-        await audit.AppendAsync(db, actor, AuditActions.SchedulerPolicyDeleted, Target(policy.Name), SchedulerPolicyDiff.Summarize(SchedulerPolicyDocument.Of(policy)), ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        await documents.RemoveAsync(db, Kind, policy, actor, AuditActions.SchedulerPolicyDeleted, SchedulerPolicyDiff.Summarize(SchedulerPolicyDocument.Of(policy)), ct);
     }
 
     /// <summary>Reads YAML or JSON; every problem, with its line, becomes a validation failure a person can fix.</summary>
@@ -134,7 +104,7 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
     /// </summary>
     public async Task<SchedulerPlan> PlanAsync(string name, CancellationToken ct = default)
     {
-        var policy = await GetAsync(name, ct) ?? throw NotFound(name);
+        var policy = await GetAsync(name, ct) ?? throw Kind.NotFound(name);
         return Plan(policy.Document, await FleetAsync(ct));
     }
 
@@ -145,7 +115,7 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
     public async Task<SchedulerPreviewView> PreviewAsync(string name, string actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var policy = await db.SchedulerPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw NotFound(name);
+        var policy = await db.SchedulerPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw Kind.NotFound(name);
         var plan = Plan(SchedulerPolicyDocument.Of(policy), await LoadFleetAsync(db, time.GetUtcNow(), ct));
         var previous = await db.SchedulerPreviews.SingleOrDefaultAsync(p => p.PolicyId == policy.Id, ct);
         var view = ToPreview(SchedulerPolicyDocument.Of(policy), plan, previous);
@@ -230,14 +200,6 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
         policy.Weights = copy.Weights;
         policy.Shaping = copy.Shaping;
     }
-
-    private static NotFoundException NotFound(string name) => new($"No scheduler policy named '{name}'.");
-
-    private static ConflictException StaleEdit(SchedulerPolicy current) =>
-        new($"Scheduler policy '{current.Name}' was saved by {current.UpdatedBy} at {current.UpdatedAt:u} after you loaded it; "
-            + "reload to see their version (export yours first to keep it).");
-
-    private static string Target(string name) => $"scheduler-policy/{name}";
 
     private static SchedulerPolicyView ToView(SchedulerPolicy p) => new(SchedulerPolicyDocument.Of(p), p.UpdatedBy, p.UpdatedAt, p.ConcurrencyToken);
 }

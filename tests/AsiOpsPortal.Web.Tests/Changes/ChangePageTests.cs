@@ -4,6 +4,7 @@ using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -19,7 +20,9 @@ public sealed class ChangePageTests : IAsyncLifetime
     private PortalTestContext _portal = null!;
     private long _changeId;
 
-    private ChangeService Changes => _portal.Bunit.Services.GetRequiredService<ChangeService>();
+    private ChangeProposals Proposals => _portal.Bunit.Services.GetRequiredService<ChangeProposals>();
+    private ChangeReviews Reviews => _portal.Bunit.Services.GetRequiredService<ChangeReviews>();
+    private ChangeQueries Changes => _portal.Bunit.Services.GetRequiredService<ChangeQueries>();
 
     public async Task InitializeAsync()
     {
@@ -48,7 +51,7 @@ public sealed class ChangePageTests : IAsyncLifetime
             });
             await db.SaveChangesAsync();
         }
-        _changeId = (await Changes.ProposeAsync(new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "standard"), "alice")).Id;
+        _changeId = (await Proposals.ProposeAsync(new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "standard"), new Actor("alice", Roles.Developer))).Id;
     }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
@@ -100,7 +103,7 @@ public sealed class ChangePageTests : IAsyncLifetime
             });
             await db.SaveChangesAsync();
         }
-        await Changes.EditAsync(_changeId, new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "narrow"), "alice", Roles.Developer);
+        await Proposals.EditAsync(_changeId, new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "narrow"), new Actor("alice", Roles.Developer));
 
         var cut = RenderPage();
 
@@ -109,7 +112,7 @@ public sealed class ChangePageTests : IAsyncLifetime
         Assert.Contains("test-hz-02: rest → last", cut.Find("[data-testid=replanned]").TextContent);
         Assert.Contains("pipeline narrow", cut.Find("[data-testid=change-path]").TextContent);
 
-        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
         await _portal.SeedAsync(new SeedCluster("test-hz-03", "test", "cn-hangzhou", Tier: 3));
         var frozen = RenderPage();
 
@@ -120,7 +123,7 @@ public sealed class ChangePageTests : IAsyncLifetime
     [Fact]
     public async Task ChangePage_OffersNoApproval_ToTheSreWhoEditedTheChange()
     {
-        await Changes.EditAsync(_changeId, new ChangeProposal("web 1.27 (bob's wording)", "security fix", "re-apply 1.26", "web", "1.27", "standard"), "bob", Roles.Sre);
+        await Proposals.EditAsync(_changeId, new ChangeProposal("web 1.27 (bob's wording)", "security fix", "re-apply 1.26", "web", "1.27", "standard"), new Actor("bob", Roles.Sre));
 
         var cut = RenderPage();
 
@@ -139,9 +142,9 @@ public sealed class ChangePageTests : IAsyncLifetime
             db.FreezeWindows.Add(new FreezeWindow { Name = "singles-day", Reason = "Singles' Day", Start = now.AddHours(-1), End = now.AddHours(2), TimeZone = "UTC" });
             await db.SaveChangesAsync();
         }
-        await Changes.EditAsync(_changeId, new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "standard",
-            RunThrough: new RunThroughRequest(["singles-day"], "CVE under attack")), "alice", Roles.Developer);
-        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await Proposals.EditAsync(_changeId, new ChangeProposal("web 1.27", "security fix", "re-apply 1.26", "web", "1.27", "standard",
+            RunThrough: new RunThroughRequest(["singles-day"], "CVE under attack")), new Actor("alice", Roles.Developer));
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
 
         var bobsView = RenderPage();
         Assert.Contains("Asks to run through 'singles-day': CVE under attack", bobsView.Find("[data-testid=freeze-exception]").TextContent);
@@ -174,7 +177,7 @@ public sealed class ChangePageTests : IAsyncLifetime
     [Fact]
     public async Task ChangePage_ShowsEachClustersStateAndError_WhileRollingOut()
     {
-        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
         await using (var db = _portal.Db.CreateContext())
         {
             var now = DateTimeOffset.UtcNow;
@@ -205,7 +208,7 @@ public sealed class ChangePageTests : IAsyncLifetime
     public async Task RollbackDialog_NamesWhatTheRollbackDoes_AndNeedsAReasonToGoAllAtOnce()
     {
         await RecordRunning126Async("test-hz-01");
-        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
         await using (var db = _portal.Db.CreateContext())
         {
             var now = DateTimeOffset.UtcNow;
@@ -293,7 +296,7 @@ public sealed class ChangePageTests : IAsyncLifetime
     [Fact]
     public async Task ChangePage_CollapsesTheDiffs_OnceTheRolloutRuns()
     {
-        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
 
         var cut = RenderPage();
 
@@ -321,7 +324,7 @@ public sealed class ChangePageTests : IAsyncLifetime
     [Fact]
     public async Task ChangePage_OffersNoEdit_OnceTheChangeIsApproved()
     {
-        await Changes.ReviewAsync(_changeId, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
         _portal.SignIn("alice", Roles.Developer);
 
         var cut = RenderPage();

@@ -2,6 +2,7 @@ using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,7 +73,9 @@ public sealed class ProposeChangeTests : IAsyncLifetime
         Assert.Equal("alice", change.RequestedBy);
     }
 
-    private ChangeService Changes => _portal.Bunit.Services.GetRequiredService<ChangeService>();
+    private ChangeProposals Proposals => _portal.Bunit.Services.GetRequiredService<ChangeProposals>();
+    private ChangeReviews Reviews => _portal.Bunit.Services.GetRequiredService<ChangeReviews>();
+    private ChangeQueries Changes => _portal.Bunit.Services.GetRequiredService<ChangeQueries>();
 
     private const string FlagsV1 = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  beta: \"off\"\n";
 
@@ -92,8 +95,8 @@ public sealed class ProposeChangeTests : IAsyncLifetime
             });
             await db.SaveChangesAsync();
         }
-        var id = (await Changes.ProposeAsync(new ChangeProposal("flags off", "kill switch", "apply the old flags", null, null, "to-prod", FlagsV1, "flags"), "alice")).Id;
-        await Changes.ReviewAsync(id, new ReviewRequest("approve", ""), "bob", Roles.Sre);
+        var id = (await Proposals.ProposeAsync(new ChangeProposal("flags off", "kill switch", "apply the old flags", null, null, "to-prod", FlagsV1, "flags"), new Actor("alice", Roles.Developer))).Id;
+        await Reviews.ReviewAsync(id, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
         return id;
     }
 
@@ -158,7 +161,7 @@ public sealed class ProposeChangeTests : IAsyncLifetime
         cut.Click("[data-testid=save]");
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=confirm-save]")), Timeout);
 
-        await Changes.ReviewAsync(id, new ReviewRequest("approve", ""), "carol", Roles.Sre);
+        await Reviews.ReviewAsync(id, new ReviewRequest("approve", ""), new Actor("carol", Roles.Sre));
         cut.Click("[data-testid=confirm-save]");
 
         cut.WaitForAssertion(() => Assert.Contains("only a change awaiting approval can be edited", cut.Find("[data-testid=propose-errors]").TextContent), Timeout);
@@ -176,8 +179,8 @@ public sealed class ProposeChangeTests : IAsyncLifetime
             db.FreezeWindows.Add(new FreezeWindow { Name = "singles-day", Reason = "Singles' Day", Start = now.AddHours(-1), End = now.AddHours(2), TimeZone = "UTC" });
             await db.SaveChangesAsync();
         }
-        var id = (await Changes.ProposeAsync(new ChangeProposal("flags off", "kill switch", "apply the old flags", null, null, "only-test", FlagsV1, "flags",
-            RunThrough: new RunThroughRequest(["singles-day"], "kill switch cannot wait")), "alice")).Id;
+        var id = (await Proposals.ProposeAsync(new ChangeProposal("flags off", "kill switch", "apply the old flags", null, null, "only-test", FlagsV1, "flags",
+            RunThrough: new RunThroughRequest(["singles-day"], "kill switch cannot wait")), new Actor("alice", Roles.Developer))).Id;
 
         var cut = RenderEdit(id);
         Assert.Equal("singles-day", cut.Find("input[data-testid=run-through], [data-testid=run-through] input").GetAttribute("value"));

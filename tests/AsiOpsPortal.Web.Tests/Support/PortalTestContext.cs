@@ -105,6 +105,8 @@ public sealed class PortalTestContext : IAsyncDisposable
 
         // As the features' Add* extensions register them, with the fake at the cluster seam.
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditedWrite>();
+        services.AddSingleton<VersionedDocumentStore>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<IClusterClient>(Fleet);
@@ -114,7 +116,11 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<InventorySync>();
         services.AddSingleton<FleetNotifier>();
         services.AddSingleton<CatalogService>();
-        services.AddSingleton<ChangeService>();
+        services.AddSingleton<ChangeQueries>();
+        services.AddSingleton<ChangeWriter>();
+        services.AddSingleton<ChangeProposals>();
+        services.AddSingleton<ChangeReviews>();
+        services.AddSingleton<ChangeOperations>();
         services.AddSingleton<RolloutScheduler>();
         services.AddSingleton<PipelineService>();
         services.AddSingleton<SchedulerService>();

@@ -1,0 +1,45 @@
+using AsiOpsPortal.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace AsiOpsPortal.Web.Audit;
+
+/// <summary>
+/// One audited unit of work: opens a transaction, lets the caller change rows and record what it did, saves and commits.
+/// This is the one place that keeps "the audit event commits with the change it records, or neither does".
+/// </summary>
+public sealed class AuditedWrite(AuditLog audit)
+{
+    /// <summary>
+    /// Runs <paramref name="work"/> in a new transaction on <paramref name="db"/>, saves, and commits. A save that fails with a
+    /// <see cref="DbUpdateException"/> that <paramref name="refuse"/> turns into an answer throws that answer instead; nothing
+    /// of the work stays. The work may save on its own (to learn generated ids) and throw to give everything up.
+    /// </summary>
+    public async Task RunAsync(PortalDbContext db, string actor, Func<AuditTrail, Task> work, CancellationToken ct,
+        Func<DbUpdateException, Exception?>? refuse = null)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await work(new AuditTrail(audit, db, actor, ct));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (refuse?.Invoke(e) is { } answer)
+        {
+            throw answer;
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Whether the save broke a unique index: someone created the same name (or took the same turn) at the same moment.</summary>
+    public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+}
+
+/// <summary>The audit side of one <see cref="AuditedWrite"/>: events are appended in its transaction, in the name of its actor.</summary>
+public sealed class AuditTrail(AuditLog audit, PortalDbContext db, string actor, CancellationToken ct)
+{
+    public string Actor => actor;
+
+    public Task RecordAsync(string action, string target, string details = "", bool succeeded = true) =>
+        audit.AppendAsync(db, actor, action, target, details, succeeded, ct);
+}

@@ -1,0 +1,59 @@
+using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Audit;
+using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace AsiOpsPortal.Web.Changes;
+
+/// <summary>
+/// Writes a change as one audited unit of work, the same way for every use case (proposals, reviews, operations; node
+/// operations and shell commands later bring their own use-case class and reuse this): settles a race with another decision
+/// on the change row, starts (or wakes) its rollout when asked, tells live pages, and answers with the change as it is now.
+/// </summary>
+public sealed class ChangeWriter(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    AuditedWrite write,
+    RolloutScheduler rollouts,
+    FleetNotifier notifier,
+    ChangeQueries queries)
+{
+    /// <summary>Stores a new change; <paramref name="record"/> audits it once it has its id.</summary>
+    public async Task<ChangeDetail> AddAsync(PortalDbContext db, Change change, Actor actor, Func<AuditTrail, Task> record, CancellationToken ct)
+    {
+        await write.RunAsync(db, actor.Name, async audit =>
+        {
+            db.Changes.Add(change);
+            // The audit names the change by its id, which the first save gives it.
+            await db.SaveChangesAsync(ct);
+            await record(audit);
+        }, ct);
+        await notifier.PublishChangeAsync(change.Id, ct);
+        return (await queries.GetAsync(change.Id, ct))!;
+    }
+
+    /// <summary>
+    /// Loads change <paramref name="id"/> (with its approvals) and lets <paramref name="decide"/> check and change it, its
+    /// rollout rows, and record what it did, in one transaction; <paramref name="decide"/> answers whether the rollout should
+    /// run now. A refusal it throws leaves nothing behind.
+    /// </summary>
+    public async Task<ChangeDetail> DecideAsync(long id, Actor actor, Func<PortalDbContext, AuditTrail, Change, Task<bool>> decide, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var change = await db.Changes.Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct)
+            ?? throw new NotFoundException($"No change #{id}.");
+        var run = false;
+        await write.RunAsync(db, actor.Name, async audit => run = await decide(db, audit, change), ct, Racing);
+        if (run) rollouts.Start(id);
+        await notifier.PublishChangeAsync(id, ct);
+        return (await queries.GetAsync(id, ct))!;
+    }
+
+    /// <summary>Concurrent decisions on one change are settled by its concurrency token (and unique rows): the later one is refused.</summary>
+    private static Exception? Racing(DbUpdateException e) =>
+        e is DbUpdateConcurrencyException || AuditedWrite.IsUniqueViolation(e)
+            ? new ConflictException("Someone else acted on this change at the same moment; reload it and try again.")
+            : null;
+}
