@@ -11,7 +11,7 @@ public static class ChangeExtensions
         builder.Services.AddSingleton<ChangeProposals>();
         builder.Services.AddSingleton<ChangeReviews>();
         builder.Services.AddSingleton<ChangeOperations>();
-        builder.Services.AddSingleton<RolloutScheduler>();
+        builder.Services.AddSingleton<RolloutQueue>();
         builder.Services.AddSingleton<RolloutRunner>();
         builder.Services.AddSingleton<RolloutWakeups>();
         builder.Services.AddTransient<RolloutJob>();

@@ -16,8 +16,8 @@ namespace AsiOpsPortal.Web.Changes;
 public sealed class ChangeWriter(
     IDbContextFactory<PortalDbContext> dbFactory,
     AuditedWrite write,
-    RolloutScheduler rollouts,
-    FleetNotifier notifier,
+    RolloutQueue rollouts,
+    LiveUpdates liveUpdates,
     ChangeQueries queries)
 {
     /// <summary>Stores a new change; <paramref name="record"/> audits it once it has its id.</summary>
@@ -30,7 +30,7 @@ public sealed class ChangeWriter(
             await db.SaveChangesAsync(ct);
             await record(audit);
         }, ct);
-        await notifier.PublishChangeAsync(change.Id, ct);
+        await liveUpdates.PublishChangeAsync(change.Id, ct);
         return (await queries.GetAsync(change.Id, ct))!;
     }
 
@@ -47,7 +47,7 @@ public sealed class ChangeWriter(
         var run = false;
         await write.RunAsync(db, actor.Name, async audit => run = await decide(db, audit, change), ct, Racing);
         if (run) rollouts.Start(id);
-        await notifier.PublishChangeAsync(id, ct);
+        await liveUpdates.PublishChangeAsync(id, ct);
         return (await queries.GetAsync(id, ct))!;
     }
 

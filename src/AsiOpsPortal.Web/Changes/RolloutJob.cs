@@ -14,7 +14,7 @@ public sealed class RolloutJob(RolloutRunner runner)
 }
 
 /// <summary>Wakes a rollout up by enqueueing its job; the only place that knows rollouts run on Hangfire.</summary>
-public sealed class RolloutScheduler(IBackgroundJobClient jobs)
+public sealed class RolloutQueue(IBackgroundJobClient jobs)
 {
     public void Start(long changeId) => jobs.Enqueue<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None));
 

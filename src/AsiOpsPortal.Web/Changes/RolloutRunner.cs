@@ -30,10 +30,10 @@ public sealed class RolloutRunner(
     IClusterClient clusters,
     ClusterTargets targets,
     AuditLog audit,
-    FleetNotifier notifier,
-    RolloutScheduler scheduler,
+    LiveUpdates liveUpdates,
+    RolloutQueue rolloutQueue,
     RolloutWakeups wakeups,
-    GateKeeper gates,
+    GateChecks gates,
     FreezeService freeze,
     IOptions<PortalOptions> options,
     TimeProvider time,
@@ -90,8 +90,8 @@ public sealed class RolloutRunner(
         }
         // Scheduled jobs are picked up on a poll: ask a poll early so a soak ends on time, the last moment waited in the job.
         var at = goOn.At - HangfireExtensions.SchedulePollingInterval;
-        if (at <= time.GetUtcNow()) scheduler.Start(changeId);
-        else scheduler.StartAt(changeId, at);
+        if (at <= time.GetUtcNow()) rolloutQueue.Start(changeId);
+        else rolloutQueue.StartAt(changeId, at);
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ public sealed class RolloutRunner(
                 if (now >= sliceEnds) return new GoOn(now, []);
                 if (await run.WaitAsync(next.Value, time, ct))
                 {
-                    await notifier.PublishChangeAsync(changeId, ct);
+                    await liveUpdates.PublishChangeAsync(changeId, ct);
                     await WakeTurnWaitersAsync(run, ct);
                 }
             }
@@ -185,7 +185,7 @@ public sealed class RolloutRunner(
             .Select(c => c.Id).ToListAsync(ct);
         if (waiting.Count == 0) return;
         await MarkDueAsync(db, waiting, time.GetUtcNow(), ct);
-        foreach (var id in waiting) scheduler.Start(id);
+        foreach (var id in waiting) rolloutQueue.Start(id);
     }
 
     /// <summary>
@@ -409,7 +409,7 @@ public sealed class RolloutRunner(
             return false;
         }
         await tx.CommitAsync(ct);
-        await notifier.PublishChangeAsync(change.Id, ct);
+        await liveUpdates.PublishChangeAsync(change.Id, ct);
         return true;
     }
 
@@ -456,7 +456,7 @@ public sealed class RolloutRunner(
             return Recorded.Raced;
         }
         await tx.CommitAsync(ct);
-        await notifier.PublishChangeAsync(run.ChangeId, ct);
+        await liveUpdates.PublishChangeAsync(run.ChangeId, ct);
         return finished ? Recorded.Finished : Recorded.Saved;
     }
 

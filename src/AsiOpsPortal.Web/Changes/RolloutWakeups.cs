@@ -14,7 +14,7 @@ public sealed record StepWatch(ClusterTarget Target, IReadOnlyList<ObjectRef> Wo
 /// the rollout job that wakes records the outcome from the step rows, so a watch lost with the process costs only time:
 /// the watchdog restarts the rollout once its park (the step's deadline) has passed.
 /// </summary>
-public sealed class RolloutWakeups(IDbContextFactory<PortalDbContext> dbFactory, IClusterClient clusters, RolloutScheduler scheduler,
+public sealed class RolloutWakeups(IDbContextFactory<PortalDbContext> dbFactory, IClusterClient clusters, RolloutQueue rolloutQueue,
     IHostApplicationLifetime lifetime, TimeProvider time, ILogger<RolloutWakeups> log)
 {
     /// <summary>A watch request stays short, as the runner's own do; it is renewed until the deadline.</summary>
@@ -41,7 +41,7 @@ public sealed class RolloutWakeups(IDbContextFactory<PortalDbContext> dbFactory,
         {
             await using var db = await dbFactory.CreateDbContextAsync(stopping);
             await RolloutRunner.MarkDueAsync(db, [changeId], time.GetUtcNow(), stopping);
-            scheduler.Start(changeId);
+            rolloutQueue.Start(changeId);
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)
         {

@@ -14,7 +14,7 @@ namespace AsiOpsPortal.Web.Changes;
 /// </summary>
 public sealed class RolloutWatchdog(
     IDbContextFactory<PortalDbContext> dbFactory,
-    RolloutScheduler scheduler,
+    RolloutQueue rolloutQueue,
     IOptions<PortalOptions> options,
     TimeProvider time,
     ILogger<RolloutWatchdog> log) : BackgroundService
@@ -58,7 +58,7 @@ public sealed class RolloutWatchdog(
             if (_kicked.TryGetValue(id, out var at) && now - at < Grace) continue;
             _kicked[id] = now;
             log.LogInformation("Rollout of change {ChangeId} is running but no worker drives it; restarting it", id);
-            scheduler.Start(id);
+            rolloutQueue.Start(id);
         }
         foreach (var id in _kicked.Keys.Except(running).ToList()) _kicked.Remove(id);
     }

@@ -12,7 +12,5 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<ClusterService>();
         builder.Services.AddSingleton<InventorySync>();
         builder.Services.AddTransient<InventorySyncJob>();
-        builder.Services.AddSingleton<FleetNotifier>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<FleetNotifier>());
     }
 }

@@ -21,7 +21,7 @@ public sealed class InventorySync(
     IDbContextFactory<PortalDbContext> dbFactory,
     IClusterClient clusters,
     ClusterTargets targets,
-    FleetNotifier notifier,
+    LiveUpdates liveUpdates,
     IOptions<PortalOptions> options,
     TimeProvider time,
     ILogger<InventorySync> log)
@@ -93,7 +93,7 @@ public sealed class InventorySync(
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        await notifier.PublishClusterSyncedAsync(cluster.Name, ct);
+        await liveUpdates.PublishClusterSyncedAsync(cluster.Name, ct);
         return outcome;
     }
 

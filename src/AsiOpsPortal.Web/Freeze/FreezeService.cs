@@ -16,7 +16,7 @@ namespace AsiOpsPortal.Web.Freeze;
 /// a window is added or removed (in any process: the table's count and newest creation time are checked on each use) or
 /// when its horizon has moved on a day.
 /// </summary>
-public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, AuditedWrite write, FleetNotifier notifier, TimeProvider time)
+public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, AuditedWrite write, LiveUpdates liveUpdates, TimeProvider time)
 {
     /// <summary>How far back and ahead the calendar expands occurrences; answers beyond say "not within the horizon".</summary>
     public static readonly TimeSpan LookBehind = TimeSpan.FromDays(2);
@@ -57,7 +57,7 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
             await audit.RecordAsync(AuditActions.FreezeWindowCreated, Target(window), Summary(window));
         }, ct);
         _cached = null;
-        await notifier.PublishFreezeChangedAsync(ct);
+        await liveUpdates.PublishFreezeChangedAsync(ct);
         return ToView(window, await CalendarAsync(ct));
     }
 
@@ -73,7 +73,7 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
             await db.Changes.Where(c => c.ParkedUntil != null).ExecuteUpdateAsync(u => u.SetProperty(c => c.ParkedUntil, (DateTimeOffset?)null), ct);
         }, ct);
         _cached = null;
-        await notifier.PublishFreezeChangedAsync(ct);
+        await liveUpdates.PublishFreezeChangedAsync(ct);
     }
 
     /// <summary>The banner's question for one cluster: may a change start there now?</summary>

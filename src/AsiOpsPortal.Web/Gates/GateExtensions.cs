@@ -6,10 +6,10 @@ public static class GateExtensions
     {
         builder.Services.AddSingleton<GateProtector>();
         builder.Services.AddSingleton<GateService>();
-        builder.Services.AddSingleton<GateCaller>();
-        builder.Services.AddSingleton<GateKeeper>();
+        builder.Services.AddSingleton<GateClient>();
+        builder.Services.AddSingleton<GateChecks>();
         // Each attempt carries the gate's own timeout; a redirect could lead off the allow-list, so none is followed.
-        builder.Services.AddHttpClient(GateCaller.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        builder.Services.AddHttpClient(GateClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
     }
 }

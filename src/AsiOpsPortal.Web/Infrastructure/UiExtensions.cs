@@ -13,5 +13,7 @@ public static class UiExtensions
         builder.Services.AddMudServices();
         // Outside Development, `dotnet run` serves framework and MudBlazor assets only with this.
         builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddSingleton<LiveUpdates>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveUpdates>());
     }
 }

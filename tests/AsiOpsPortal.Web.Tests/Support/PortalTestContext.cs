@@ -114,14 +114,14 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<ClusterTargets>();
         services.AddSingleton<ClusterService>();
         services.AddSingleton<InventorySync>();
-        services.AddSingleton<FleetNotifier>();
+        services.AddSingleton<LiveUpdates>();
         services.AddSingleton<CatalogService>();
         services.AddSingleton<ChangeQueries>();
         services.AddSingleton<ChangeWriter>();
         services.AddSingleton<ChangeProposals>();
         services.AddSingleton<ChangeReviews>();
         services.AddSingleton<ChangeOperations>();
-        services.AddSingleton<RolloutScheduler>();
+        services.AddSingleton<RolloutQueue>();
         services.AddSingleton<PipelineService>();
         services.AddSingleton<SchedulerService>();
         services.AddSingleton<GateProtector>();
@@ -170,12 +170,12 @@ public sealed class PortalTestContext : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the real <see cref="FleetNotifier"/> (PostgreSQL LISTEN/NOTIFY) and returns once it hears its own
+    /// Starts the real <see cref="LiveUpdates"/> (PostgreSQL LISTEN/NOTIFY) and returns once it hears its own
     /// notification, so pages refresh after syncs as they do in the app. Dispose the result to stop it.
     /// </summary>
     public async Task<IAsyncDisposable> StartLiveUpdatesAsync()
     {
-        var notifier = Bunit.Services.GetRequiredService<FleetNotifier>();
+        var notifier = Bunit.Services.GetRequiredService<LiveUpdates>();
         await notifier.StartAsync(CancellationToken.None);
         var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnSynced(string _) => heard.TrySetResult();
@@ -188,7 +188,7 @@ public sealed class PortalTestContext : IAsyncDisposable
                 await notifier.PublishClusterSyncedAsync("listen-probe", CancellationToken.None);
                 await Task.WhenAny(heard.Task, Task.Delay(100));
             }
-            Assert.True(heard.Task.IsCompleted, "FleetNotifier never started listening.");
+            Assert.True(heard.Task.IsCompleted, "LiveUpdates never started listening.");
         }
         finally
         {

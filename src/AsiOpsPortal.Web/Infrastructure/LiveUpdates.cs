@@ -1,13 +1,12 @@
-using AsiOpsPortal.Web.Infrastructure;
 using Npgsql;
 
-namespace AsiOpsPortal.Web.Clusters;
+namespace AsiOpsPortal.Web.Infrastructure;
 
 /// <summary>
-/// Tells live pages that a cluster's inventory or a change's rollout moved. Fed by PostgreSQL LISTEN/NOTIFY so that a sync finished
-/// by a worker in another process still refreshes the pages this process serves.
+/// Live updates for open pages: a cluster's inventory, a change's rollout or the freeze windows moved. Fed by PostgreSQL
+/// LISTEN/NOTIFY so that a sync finished by a worker in another process still refreshes the pages this process serves.
 /// </summary>
-public sealed class FleetNotifier(IConfiguration configuration, ILogger<FleetNotifier> log) : BackgroundService
+public sealed class LiveUpdates(IConfiguration configuration, ILogger<LiveUpdates> log) : BackgroundService
 {
     public const string Channel = "asiops_fleet";
     private readonly string _connectionString = configuration.PortalConnectionString();

@@ -3,8 +3,8 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Web.Audit;
-using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace AsiOpsPortal.Web.Gates;
@@ -14,7 +14,7 @@ namespace AsiOpsPortal.Web.Gates;
 /// order, stopping at the first that fails. Each answer is kept on the change; a gate that passed at a point is not asked
 /// again there, so a runner that takes over after a crash does not ask twice.
 /// </summary>
-public sealed class GateKeeper(IDbContextFactory<PortalDbContext> dbFactory, GateCaller caller, AuditedWrite write, FleetNotifier notifier)
+public sealed class GateChecks(IDbContextFactory<PortalDbContext> dbFactory, GateClient client, AuditedWrite write, LiveUpdates liveUpdates)
 {
     /// <summary>Null when the rollout may pass this point; otherwise why it must pause, in the failing gate's words.</summary>
     public async Task<string?> CheckAsync(Change change, GateStage stage, int? wave, CancellationToken ct)
@@ -34,7 +34,7 @@ public sealed class GateKeeper(IDbContextFactory<PortalDbContext> dbFactory, Gat
 
         foreach (var gate in gates.Where(g => !passed.Contains(g.Id) && GateRules.Concerns(g, clusters)))
         {
-            var call = await caller.AskAsync(gate, GatePayload.For(gate, stage, change, wave), change.Id, wave, ct);
+            var call = await client.AskAsync(gate, GatePayload.For(gate, stage, change, wave), change.Id, wave, ct);
             await write.RunAsync(db, "rollout", async audit =>
             {
                 db.GateCalls.Add(call);
@@ -42,7 +42,7 @@ public sealed class GateKeeper(IDbContextFactory<PortalDbContext> dbFactory, Gat
                     $"gate '{gate.Name}' {Where(change, stage, wave)}: {call.Outcome.ToString().ToLowerInvariant()}, {call.Message}",
                     succeeded: call.Outcome == GateOutcome.Passed);
             }, ct);
-            await notifier.PublishChangeAsync(change.Id, ct);
+            await liveUpdates.PublishChangeAsync(change.Id, ct);
             if (call.Outcome == GateOutcome.Failed) return $"Paused: gate '{gate.Name}' {Where(change, stage, wave)} {call.Message}.";
         }
         return null;

@@ -2,12 +2,13 @@ using System.Collections.Concurrent;
 using System.Net;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AsiOpsPortal.IntegrationTests.Clusters;
 
 /// <summary>The live-refresh plumbing: a sync on a Hangfire worker reaches subscribers through PostgreSQL LISTEN/NOTIFY.</summary>
-public sealed class FleetNotifierTests(PortalWithFleet world) : IClassFixture<PortalWithFleet>
+public sealed class LiveUpdatesTests(PortalWithFleet world) : IClassFixture<PortalWithFleet>
 {
     [Fact]
     public async Task ClusterSynced_DeliversTheClusterName_WhenAQueuedSyncFinishes()
@@ -17,7 +18,7 @@ public sealed class FleetNotifierTests(PortalWithFleet world) : IClassFixture<Po
         await bob.RegisterAsync(world.Fleet, sim);
         await bob.WaitForSyncAsync(sim.Name);
 
-        var notifier = world.Portal.Services.GetRequiredService<FleetNotifier>();
+        var notifier = world.Portal.Services.GetRequiredService<LiveUpdates>();
         var received = new ConcurrentQueue<string>();
         void OnSynced(string cluster) => received.Enqueue(cluster);
         notifier.ClusterSynced += OnSynced;

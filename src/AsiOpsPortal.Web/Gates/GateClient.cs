@@ -11,7 +11,7 @@ namespace AsiOpsPortal.Web.Gates;
 /// hosts on the allow-list are called (checked before every attempt), redirects are not followed, and every attempt
 /// has the gate's own timeout.
 /// </summary>
-public sealed class GateCaller(IHttpClientFactory http, GateProtector protector, IOptions<PortalOptions> options, TimeProvider time, ILogger<GateCaller> log)
+public sealed class GateClient(IHttpClientFactory http, GateProtector protector, IOptions<PortalOptions> options, TimeProvider time, ILogger<GateClient> log)
 {
     public const string HttpClientName = "gates";
     /// <summary>Gates answer with a verdict, not a document: more than this is not read.</summary>
