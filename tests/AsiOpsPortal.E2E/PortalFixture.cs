@@ -66,15 +66,19 @@ public sealed class PortalFixture : IAsyncLifetime
         {
             await using var db = Portal.Db.CreateContext();
             return !await db.Clusters.AnyAsync(c => c.LastSyncAt == null);
-        }, TimeSpan.FromSeconds(30));
+        }, TimeSpan.FromSeconds(30), "every registered cluster's first sync");
         await Portal.Services.GetRequiredService<InventorySync>().SyncAllAsync(CancellationToken.None);
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds or <paramref name="limit"/> passes; the caller goes on either way.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit)
+    /// <summary>Polls until <paramref name="condition"/> holds; past <paramref name="limit"/> the fixture fails, naming <paramref name="what"/>.</summary>
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what)
     {
         var deadline = DateTime.UtcNow + limit;
-        while (!await condition() && DateTime.UtcNow < deadline) await Task.Delay(100);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited {limit.TotalSeconds:0} s for {what}.");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Clears FleetSim's faults on <paramref name="cluster"/> and syncs it, so later journeys see the fleet as it started.</summary>

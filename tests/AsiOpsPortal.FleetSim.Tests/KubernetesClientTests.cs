@@ -37,6 +37,22 @@ public sealed class KubernetesClientTests(FleetFixture fleet) : IClassFixture<Fl
         }
     }
 
+    /// <summary>Polls discovery until <paramref name="resource"/> is served in group/version, failing after a generous bound.</summary>
+    private static async Task EstablishedAsync(Kubernetes client, string group, string version, string resource)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                if ((await client.CustomObjects.GetAPIResourcesAsync(group, version)).Resources.Any(r => r.Name == resource)) return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound) { }
+            Assert.True(DateTime.UtcNow < deadline, $"{resource}.{group}/{version} was never served.");
+            await Task.Delay(50);
+        }
+    }
+
     [Fact]
     public async Task ListNode_ReturnsEveryNodeExactlyOnce_WhenPagingWithLimitAndContinue()
     {
@@ -138,12 +154,12 @@ public sealed class KubernetesClientTests(FleetFixture fleet) : IClassFixture<Fl
         await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
         var establishing = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
             client.CustomObjects.CreateNamespacedCustomObjectAsync(gizmo, "example.com", "v1", "default", "gizmos"));
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // As a real client does, wait for discovery to serve the new resource: the CRD is established when it is listed there.
+        await EstablishedAsync(client, "example.com", "v1", "gizmos");
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(gizmo, "example.com", "v1", "default", "gizmos");
 
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.Response.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, establishing.Response.StatusCode);
-        Assert.Contains((await client.CustomObjects.GetAPIResourcesAsync("example.com", "v1")).Resources, r => r.Name == "gizmos");
     }
 
     [Fact]

@@ -222,10 +222,14 @@ public sealed class RolloutTests(RolloutWorld world) : IClassFixture<RolloutWorl
             await pause.ExpectJsonAsync(HttpStatusCode.OK, "pausing");
         using (var viewerPause = await _dave.ActAsync(id, "resume"))
             Assert.Equal(HttpStatusCode.Forbidden, viewerPause.StatusCode);
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // The pause is a row; the runner sees it at its next tick and lets go. Once it has, nothing moves on by itself:
+        // had the runner ignored the pause, it would have carried on to the end before letting go.
+        await world.RolloutLetGoAsync(id);
         var paused = await _bob.GetChangeAsync(id);
         Assert.Equal("Paused", paused["status"]!.GetValue<string>());
         Assert.All(clusters[1..], c => Assert.Equal("Pending", ChangeApi.StepStatuses(paused)[c]));
+        foreach (var cluster in clusters[1..])
+            Assert.Null(await world.Fleet.DeploymentImageAsync(cluster, "web-pause", "web-pause"));
         using (var again = await _bob.ActAsync(id, "pause"))
             Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 

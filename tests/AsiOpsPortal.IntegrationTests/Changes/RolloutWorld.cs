@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
+using AsiOpsPortal.Web.Changes;
+using AsiOpsPortal.Web.Infrastructure;
+using Hangfire;
+using Hangfire.Common;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AsiOpsPortal.IntegrationTests.Changes;
 
@@ -34,6 +39,23 @@ public class RolloutWorld : PortalWithFleet
             using var off = await admin.PutAsJsonAsync($"/api/v1/risk-rules/{rule!["name"]!.GetValue<string>()}", new { enabled = false });
             await off.ExpectJsonAsync(HttpStatusCode.OK, "switching a risk rule off");
         }
+    }
+
+    /// <summary>
+    /// Waits until Hangfire holds no rollout job of <paramref name="change"/>, scheduled, queued or running: its last runner
+    /// has looked at the change and let go, so the change stays as it is now until someone acts on it.
+    /// </summary>
+    public Task RolloutLetGoAsync(long change)
+    {
+        var monitoring = Portal.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        bool Of(Job? job) => job?.Type == typeof(RolloutJob) && job.Args[0] is long id && id == change;
+        // Read in the order a job moves through these lists, so a job that moves on while they are read is seen in a later one.
+        return Eventually.UntilAsync(() => Task.FromResult(
+                monitoring.ScheduledJobs(0, 1000).Count(j => Of(j.Value.Job))
+                + monitoring.EnqueuedJobs(HangfireQueues.Rollouts, 0, 1000).Count(j => Of(j.Value.Job))
+                + monitoring.FetchedJobs(HangfireQueues.Rollouts, 0, 1000).Count(j => Of(j.Value.Job))
+                + monitoring.ProcessingJobs(0, 1000).Count(j => Of(j.Value.Job))),
+            jobs => jobs == 0, $"the rollout of change {change} to let its worker go", TimeSpan.FromSeconds(60));
     }
 }
 

@@ -20,18 +20,24 @@ public sealed class LiveUpdatesTests(PortalWithFleet world) : IClassFixture<Port
 
         var notifier = world.Portal.Services.GetRequiredService<LiveUpdates>();
         var received = new ConcurrentQueue<string>();
-        void OnSynced(string cluster) => received.Enqueue(cluster);
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSynced(string cluster)
+        {
+            received.Enqueue(cluster);
+            if (cluster == "listener-ready") listening.TrySetResult();
+        }
         notifier.ClusterSynced += OnSynced;
         try
         {
-            // The listener connects in the background after start; a round trip of our own proves it is listening.
+            // The listener connects in the background after start, and a notification sent before it listens is lost:
+            // send our own until one comes back, so the sync below is heard.
             await Eventually.UntilAsync(async () =>
                 {
                     await notifier.PublishClusterSyncedAsync("listener-ready", CancellationToken.None);
-                    await Task.Delay(200);
-                    return received.Contains("listener-ready");
+                    await Task.WhenAny(listening.Task, Task.Delay(200));
+                    return listening.Task.IsCompleted;
                 },
-                ready => ready, "the notifier to hear its own notification");
+                heard => heard, "the notifier to hear its own notification");
 
             using (var sync = await bob.PostAsync($"/api/v1/clusters/{sim.Name}/sync", null))
                 Assert.Equal(HttpStatusCode.Accepted, sync.StatusCode);

@@ -6,6 +6,7 @@ using AsiOpsPortal.Web.Demo;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -80,6 +81,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Development");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        // Test passwords need no brute-force cost, and every portal hashes five of them on start; a hash records its own
+        // iteration count, so signing in checks it exactly as in production.
+        builder.ConfigureTestServices(s => s.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000));
         // After the app's own registrations, so a test's replacement wins.
         if (_services is not null) builder.ConfigureTestServices(_services);
     }
