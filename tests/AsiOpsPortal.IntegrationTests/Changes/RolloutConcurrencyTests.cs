@@ -1,5 +1,6 @@
 extern alias fleetsim;
 
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using AsiOpsPortal.Core.Catalog;
@@ -94,7 +95,7 @@ public sealed class RolloutConcurrencyTests(RolloutWorld world) : IClassFixture<
     }
 
     [Fact]
-    public async Task FiftyRolloutsSoaking_HoldNoWorker_AndASyncStillCompletes()
+    public async Task FiftyRolloutsSoaking_HoldNoWorker_AndASyncStillCompletesWithinTwoSeconds()
     {
         string[] clusters = ["staging-hangzhou-01"];
         await world.RegisterAsync(clusters);
@@ -116,11 +117,15 @@ public sealed class RolloutConcurrencyTests(RolloutWorld world) : IClassFixture<
         await Eventually.UntilAsync(() => Task.FromResult(monitoring.ProcessingJobs(0, 100).Count(j => j.Value.Job?.Type == typeof(RolloutJob))),
             processing => processing == 0, "no rollout job to hold a worker while all soak");
 
-        // How fast is the rollout-concurrency benchmark's to measure; here the sync only has to finish while all soak.
+        // The one timing assertion the issue asks for: starved, a sync took 105 s; the benchmark measures it finer.
         var before = PortalApi.SyncedAt(await _bob.WaitForSyncAsync(clusters[0]))!.Value;
+        var watch = Stopwatch.StartNew();
         using (var sync = await _bob.PostAsync($"/api/v1/clusters/{clusters[0]}/sync", null))
             Assert.Equal(HttpStatusCode.Accepted, sync.StatusCode);
         await _bob.WaitForSyncAsync(clusters[0], after: before);
+        watch.Stop();
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"Sync now took {watch.Elapsed.TotalSeconds:0.0} s with 50 rollouts soaking (goal: under 2 s).");
 
         Assert.All(await Task.WhenAll(ids.Select(id => _bob.GetChangeAsync(id))), c => Assert.Equal("Running", c["status"]!.GetValue<string>()));
     }
