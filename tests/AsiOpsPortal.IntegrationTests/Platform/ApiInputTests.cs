@@ -101,7 +101,8 @@ public sealed class ApiInputTests(PortalOnly fixture) : IClassFixture<PortalOnly
             new StringContent("name: wrong-shape\nshaping:\n  canary: fast\n", Encoding.UTF8, "application/yaml"));
 
         var detail = await ExpectBadRequestAsync(response);
-        Assert.Contains("expected a mapping", detail);
+        // The YAML front end's one style: the line, the field, and what it must be.
+        Assert.Contains("Line 3, column 11: shaping.canary must be ", detail);
     }
 
     [Fact]
