@@ -3,7 +3,7 @@ using AsiOpsPortal.Core.Changes;
 namespace AsiOpsPortal.Core.Gates;
 
 /// <summary>
-/// The JSON body a gate receives (camelCase on the wire). Documented in the README; gates written against it rely on
+/// The JSON body a gate receives (camelCase on the wire). Documented in docs/gates.md; gates written against it rely on
 /// every field keeping its name and meaning.
 /// </summary>
 public sealed record GatePayload(

@@ -103,7 +103,7 @@ public class SchedulerYamlTests
         Assert.Equal(120, policy.Shaping.TierZero.MinSuccessSeconds);
     }
 
-    /// <summary>The policy the README shows; keep the two the same.</summary>
+    /// <summary>The policy docs/scheduler.md shows; keep the two the same.</summary>
     private const string ReadmeExample = """
         name: balanced                  # demo mode seeds this one
         description: Least critical, healthiest and smallest clusters first.
