@@ -105,6 +105,8 @@ public sealed class ComponentPageTests : IAsyncLifetime
 
         var cut = RenderPage();
 
+        // The releases load after the component's header: wait for them rather than read the first render.
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=cluster-release-row]").Count), Timeout);
         var rows = cut.FindAll("[data-testid=cluster-release-row]");
         Assert.Equal(["test-hz-01", "prod-bj-01"], rows.Select(r => r.Children[0].TextContent.Trim()));
         Assert.Equal(["test", "prod"], rows.Select(r => r.Children[1].TextContent.Trim()));
