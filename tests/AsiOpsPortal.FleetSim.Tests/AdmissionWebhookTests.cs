@@ -25,6 +25,7 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
         public string NamespaceSelector { get; init; } = "{}";
         public string ObjectSelector { get; init; } = "{}";
         public string? Url { get; init; }
+        public string? CaBundle { get; init; }
     }
 
     private string Configuration(Hook hook) => $"""
@@ -40,7 +41,7 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
           timeoutSeconds: {hook.TimeoutSeconds}
           clientConfig:
             url: {hook.Url ?? receiver.Url(hook.Path)}
-            caBundle: {receiver.CaBundle}
+            caBundle: {hook.CaBundle ?? receiver.CaBundle}
           rules:
           - operations: {hook.Operations}
             apiGroups: {hook.ApiGroups}
@@ -252,6 +253,20 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
         Assert.Contains($"Error from server (InternalError): Internal error occurred: failed calling webhook \"{WebhookName}\": ", result.Error);
         Assert.Contains(expected, result.Error);
         Assert.Contains(pod, await kubectl.SucceedAsync("get", "pods", "-o", "name"));
+    }
+
+    [Fact]
+    public async Task Call_Fails_WhenTheWebhooksCertificateIsNotSignedByTheCaBundle()
+    {
+        // Another CA (the simulator's own, from a kubeconfig) must not vouch for the receiver, even for 127.0.0.1.
+        var otherCa = File.ReadAllLines(fleet.KubeconfigPath("test-hangzhou-01"))
+            .Single(l => l.Trim().StartsWith("certificate-authority-data:", StringComparison.Ordinal)).Split(':')[1].Trim();
+        var (_, kubectl) = await GuardedClusterAsync(new Hook("/allow") { CaBundle = otherCa });
+
+        var result = await kubectl.RunAsync("delete", "pod", await FirstWebPodAsync(kubectl));
+
+        Assert.Contains($"failed calling webhook \"{WebhookName}\": failed to call webhook: Post", result.Error);
+        Assert.Empty(receiver.Reviews);
     }
 
     [Fact]

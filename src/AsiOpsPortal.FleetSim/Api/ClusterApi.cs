@@ -146,7 +146,7 @@ internal static class ClusterApi
         var target = new Target(resource, ns, rest.ElementAtOrDefault(1), rest.ElementAtOrDefault(2));
 
         // kubectl delete --dry-run=server says so in the DeleteOptions body, other verbs in the query.
-        var dryRun = query["dryRun"] == "All" || body.At("dryRun") is JsonArray modes && modes.Any(m => m?.ToString() == "All");
+        var dryRun = query["dryRun"] == "All" || (method == "DELETE" && body.At("dryRun") is JsonArray modes && modes.Any(m => m?.ToString() == "All"));
         var manager = query["fieldManager"].ToString() is { Length: > 0 } fm ? fm : DefaultManager(ctx);
         var table = ctx.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
         var includeObject = query["includeObject"].ToString();
