@@ -17,11 +17,13 @@ namespace AsiOpsPortal.FleetSim.Tests;
 /// <summary>
 /// A validating admission webhook on loopback HTTPS, with a certificate of its own making (its caBundle). It records
 /// every AdmissionReview it receives and answers by path: /allow, /deny/CODE (reason and message set), /silent (denied
-/// with no status), /slow (allows after 5 s), /error (HTTP 500), /wrong-uid (allows, but for another request).
+/// with no status), /warn (allows with <see cref="Warning"/>), /slow (allows after 5 s), /error (HTTP 500), /wrong-uid
+/// (allows, but for another request).
 /// </summary>
 public sealed class AdmissionReceiver : IAsyncDisposable
 {
     public const string DenialMessage = "the pod delete budget of namespace default is spent (3/3 this hour)";
+    public const string Warning = "the pod delete budget of namespace default is nearly spent (2/3 this hour)";
 
     private readonly WebApplication app;
     private readonly ConcurrentQueue<(string Path, JsonObject Request)> reviews = new();
@@ -69,6 +71,9 @@ public sealed class AdmissionReceiver : IAsyncDisposable
             case ["deny", var code]:
                 response["allowed"] = false;
                 response["status"] = new JsonObject { ["code"] = int.Parse(code), ["reason"] = code == "429" ? "TooManyRequests" : "Forbidden", ["message"] = DenialMessage };
+                break;
+            case ["warn"]:
+                response["warnings"] = new JsonArray(Warning);
                 break;
             case ["silent"]:
                 response["allowed"] = false;

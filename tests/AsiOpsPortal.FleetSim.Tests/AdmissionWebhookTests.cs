@@ -138,6 +138,17 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
     }
 
     [Fact]
+    public async Task KubectlDeletePod_ShowsTheWebhooksWarning_WhenItAllowsWithOne()
+    {
+        var (_, kubectl) = await GuardedClusterAsync(new Hook("/warn"));
+
+        var result = await kubectl.RunAsync("delete", "pod", await FirstWebPodAsync(kubectl), "--wait=false");
+
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains($"Warning: {AdmissionReceiver.Warning}", result.Error);
+    }
+
+    [Fact]
     public async Task ServerDryRun_CallsTheWebhookWithDryRunAndKeepsThePod()
     {
         var (_, kubectl) = await GuardedClusterAsync(new Hook("/allow"));

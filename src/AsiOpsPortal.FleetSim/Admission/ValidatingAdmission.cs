@@ -28,18 +28,24 @@ internal static class ValidatingAdmission
 
     private static readonly ConcurrentDictionary<string, HttpClient> ClientsByCaBundle = new(StringComparer.Ordinal);
 
-    /// <summary>Returns when every matching webhook allowed the request; otherwise throws the refusal the caller must see.</summary>
-    public static async Task AdmitAsync(IReadOnlyList<Webhook> webhooks, AdmissionRequest request, CancellationToken ct)
+    /// <summary>What one webhook call came to: a refusal, or none (allowed, or failed open), and the warnings it returned.</summary>
+    private sealed record Verdict(ApiException? Refusal, string[] Warnings);
+
+    /// <summary>
+    /// Returns when every matching webhook allowed the request; otherwise throws the refusal the caller must see. Either
+    /// way the webhooks' warnings go to <paramref name="warn"/> first, as kube-apiserver returns them in both cases.
+    /// </summary>
+    public static async Task AdmitAsync(IReadOnlyList<Webhook> webhooks, AdmissionRequest request, Action<string> warn, CancellationToken ct)
     {
         var matching = webhooks.Where(w => w.Matches(request)).ToList();
         if (matching.Count == 0) return;
-        var refusals = await Task.WhenAll(matching.Select(w => CallAsync(w, request, ct)));
+        var verdicts = await Task.WhenAll(matching.Select(w => CallAsync(w, request, ct)));
+        foreach (var warning in verdicts.SelectMany(v => v.Warnings)) warn(warning);
         // kube-apiserver returns whichever refusal arrives first; the first in webhook order keeps FleetSim deterministic.
-        if (refusals.FirstOrDefault(r => r is not null) is { } refusal) throw refusal;
+        if (verdicts.FirstOrDefault(v => v.Refusal is not null)?.Refusal is { } refusal) throw refusal;
     }
 
-    /// <summary>Null when the webhook allowed the request (or failed and fails open).</summary>
-    private static async Task<ApiException?> CallAsync(Webhook webhook, AdmissionRequest request, CancellationToken ct)
+    private static async Task<Verdict> CallAsync(Webhook webhook, AdmissionRequest request, CancellationToken ct)
     {
         var uid = Guid.NewGuid().ToString();
         var url = WithTimeout(webhook.Url, webhook.Timeout);
@@ -73,7 +79,8 @@ internal static class ValidatingAdmission
             return Failed(webhook, $"expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got {answer.Str("apiVersion")}, Kind={answer.Str("kind")}");
         if (answer.At("response") is not JsonObject verdict) return Failed(webhook, "webhook response was absent");
         if (verdict.Str("uid") != uid) return Failed(webhook, $"expected response.uid=\"{uid}\", got \"{verdict.Str("uid")}\"");
-        return verdict.Bool("allowed") ? null : Denied(webhook, verdict.At("status") as JsonObject);
+        var warnings = (verdict["warnings"] as JsonArray ?? []).Select(w => w?.ToString() ?? "").Where(w => w.Length > 0).ToArray();
+        return new Verdict(verdict.Bool("allowed") ? null : Denied(webhook, verdict.At("status") as JsonObject), warnings);
     }
 
     /// <summary>The refusal of a webhook that said no: its own code (below 400 becomes 403), reason and message.</summary>
@@ -89,12 +96,12 @@ internal static class ValidatingAdmission
     }
 
     /// <summary>A call that did not produce a verdict: refused as 500 InternalError under Fail, ignored under Ignore.</summary>
-    private static ApiException? Failed(Webhook webhook, string reason)
+    private static Verdict Failed(Webhook webhook, string reason)
     {
-        if (webhook.FailOpen) return null;
+        if (webhook.FailOpen) return new Verdict(null, []);
         var error = $"failed calling webhook \"{webhook.Name}\": {reason}";
         var details = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = error }) };
-        return new ApiException(500, "InternalError", $"Internal error occurred: {error}", details);
+        return new Verdict(new ApiException(500, "InternalError", $"Internal error occurred: {error}", details), []);
     }
 
     private static JsonObject Review(string uid, AdmissionRequest request)

@@ -289,7 +289,14 @@ internal static class ClusterApi
         else if (ns is not null) namespaceObject = state.TryGet(ResourceCatalog.Namespaces, null, ns) ?? new JsonObject();
         var request = new AdmissionRequest(operation, r, target.Subresource, ns, name, obj, oldObject, namespaceObject, dryRun,
             ctx.Request.Headers.UserAgent.ToString());
-        return ValidatingAdmission.AdmitAsync(state.Webhooks, request, ctx.RequestAborted);
+        return ValidatingAdmission.AdmitAsync(state.Webhooks, request, warning => ctx.Response.Headers.Append("Warning", WarningHeader(warning)), ctx.RequestAborted);
+    }
+
+    /// <summary>A warning as kube-apiserver sends it (kubectl prints "Warning: TEXT"): code 299, no agent, quoted, ASCII only.</summary>
+    private static string WarningHeader(string text)
+    {
+        var printable = new string(text.Select(c => c is >= ' ' and <= '~' ? c : ' ').ToArray());
+        return $"299 - \"{printable.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
     }
 
     private static JsonObject Patch(HttpContext ctx, ClusterState state, Target target, string name, string? sub, JsonNode? body, string manager, bool dryRun)
