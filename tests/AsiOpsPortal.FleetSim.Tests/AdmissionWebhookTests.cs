@@ -198,6 +198,20 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
     }
 
     [Fact]
+    public async Task KubectlDrainServerDryRun_SendsDryRunEvictionsAndEvictsNothing()
+    {
+        var (_, kubectl) = await GuardedClusterAsync(new Hook("/allow", "[CREATE]", "[pods/eviction]"));
+        var node = (await kubectl.SucceedAsync("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].spec.nodeName}")).Trim();
+        var before = await kubectl.SucceedAsync("get", "pods", "-A", "--field-selector", $"spec.nodeName={node}", "-o", "name");
+
+        await kubectl.SucceedAsync("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--dry-run=server");
+
+        Assert.NotEmpty(receiver.Reviews);
+        Assert.All(receiver.Reviews, r => Assert.True(r["dryRun"]!.GetValue<bool>()));
+        Assert.Equal(before, await kubectl.SucceedAsync("get", "pods", "-A", "--field-selector", $"spec.nodeName={node}", "-o", "name"));
+    }
+
+    [Fact]
     public async Task Matching_SendsOnlyRequestsInSelectedNamespacesAndResources()
     {
         var (_, kubectl) = await GuardedClusterAsync(new Hook("/deny/403", Resources: "[pods]") { NamespaceSelector = "{matchLabels: {team: payments}}" });

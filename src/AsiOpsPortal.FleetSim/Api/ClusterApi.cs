@@ -145,8 +145,9 @@ internal static class ClusterApi
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         var target = new Target(resource, ns, rest.ElementAtOrDefault(1), rest.ElementAtOrDefault(2));
 
-        // kubectl delete --dry-run=server says so in the DeleteOptions body, other verbs in the query.
-        var dryRun = query["dryRun"] == "All" || (method == "DELETE" && body.At("dryRun") is JsonArray modes && modes.Any(m => m?.ToString() == "All"));
+        // kubectl --dry-run=server says so in the DeleteOptions of a delete or an eviction, and in the query of other verbs.
+        var deleteOptions = method == "DELETE" ? body : target.Subresource == "eviction" ? body.At("deleteOptions") : null;
+        var dryRun = query["dryRun"] == "All" || (deleteOptions.At("dryRun") is JsonArray modes && modes.Any(m => m?.ToString() == "All"));
         var manager = query["fieldManager"].ToString() is { Length: > 0 } fm ? fm : DefaultManager(ctx);
         var table = ctx.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
         var includeObject = query["includeObject"].ToString();
