@@ -30,6 +30,8 @@ internal static class ResourceCatalog
     public static readonly ApiResource StatefulSets = new("apps", "v1", "statefulsets", "StatefulSet", true, ["sts"], ["all"]);
     public static readonly ApiResource Pdbs = new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["pdb"]);
     public static readonly ApiResource Crds = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, ["crd", "crds"]);
+    public static readonly ApiResource ValidatingWebhookConfigurations =
+        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, []);
 
     public static readonly IReadOnlyList<ApiResource> BuiltIn =
     [
@@ -56,6 +58,7 @@ internal static class ResourceCatalog
         new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, []),
         new("coordination.k8s.io", "v1", "leases", "Lease", true, []),
         new("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, ["sc"]),
+        ValidatingWebhookConfigurations,
         Crds,
     ];
 

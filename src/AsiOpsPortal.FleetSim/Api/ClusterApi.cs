@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AsiOpsPortal.FleetSim.Admission;
 using AsiOpsPortal.FleetSim.Fleet;
 using AsiOpsPortal.FleetSim.Store;
 using AsiOpsPortal.FleetSim.Workloads;
@@ -144,7 +145,9 @@ internal static class ClusterApi
             throw new ApiException(404, "NotFound", "the server could not find the requested resource");
         var target = new Target(resource, ns, rest.ElementAtOrDefault(1), rest.ElementAtOrDefault(2));
 
-        var dryRun = query["dryRun"] == "All";
+        // kubectl --dry-run=server says so in the DeleteOptions of a delete or an eviction, and in the query of other verbs.
+        var deleteOptions = method == "DELETE" ? body : target.Subresource == "eviction" ? body.At("deleteOptions") : null;
+        var dryRun = query["dryRun"] == "All" || (deleteOptions.At("dryRun") is JsonArray modes && modes.Any(m => m?.ToString() == "All"));
         var manager = query["fieldManager"].ToString() is { Length: > 0 } fm ? fm : DefaultManager(ctx);
         var table = ctx.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
         var includeObject = query["includeObject"].ToString();
@@ -168,33 +171,133 @@ internal static class ClusterApi
                 return;
             case ("POST", null, null):
                 RequireNamespace(target);
-                await WriteAsync(ctx, state.Create(target.Resource, target.Namespace, RequireObject(body), manager, dryRun), 201);
+                await WriteAsync(ctx, await AdmittedAsync(ctx, state, target, null, body,
+                    (b, dry) => state.Create(target.Resource, target.Namespace, RequireObject(b), manager, dry), dryRun), 201);
                 return;
             case ("POST", { } name, "eviction") when target.Resource == ResourceCatalog.Pods:
+                // As in kube-apiserver, the eviction is reviewed (CREATE pods/eviction, object the Eviction); the pod delete it causes is not.
+                if (Reviewed(state, target)) await AdmitAsync(ctx, state, target, "CREATE", name, Eviction(body), null, dryRun);
                 await WriteAsync(ctx, Disruption.Evict(state, target.Namespace!, name, dryRun), 201);
                 return;
             case ("PUT", { } name, "scale"):
-                await WriteAsync(ctx, state.SetScale(target.Resource, target.Namespace, name, RequireObject(body).Long("spec", "replicas") ?? 1, manager, dryRun));
+                await WriteAsync(ctx, await AdmittedAsync(ctx, state, target, name, body,
+                    (b, dry) => state.SetScale(target.Resource, target.Namespace, name, RequireObject(b).Long("spec", "replicas") ?? 1, manager, dry), dryRun));
                 return;
             case ("PUT", { } name, null or "status"):
-                await WriteAsync(ctx, state.Replace(target.Resource, target.Namespace, name, RequireObject(body), manager, dryRun, target.Subresource));
+                await WriteAsync(ctx, await AdmittedAsync(ctx, state, target, name, body,
+                    (b, dry) => state.Replace(target.Resource, target.Namespace, name, RequireObject(b), manager, dry, target.Subresource), dryRun));
                 return;
             case ("PATCH", { } name, var sub):
-                await WriteAsync(ctx, Patch(ctx, state, target, name, sub, body, manager, dryRun));
+                await WriteAsync(ctx, await AdmittedAsync(ctx, state, target, name, body,
+                    (b, dry) => Patch(ctx, state, target, name, sub, b, manager, dry), dryRun));
                 return;
             case ("DELETE", null, null):
             {
-                var deleted = state.DeleteCollection(target.Resource, target.Namespace, Selector.ParseLabels(query["labelSelector"]),
-                    Selector.ParseFields(query["fieldSelector"]), dryRun);
+                var labels = Selector.ParseLabels(query["labelSelector"]);
+                var fields = Selector.ParseFields(query["fieldSelector"]);
+                var deleted = Reviewed(state, target)
+                    ? await DeleteEachAsync(ctx, state, target, state.DeleteCollection(target.Resource, target.Namespace, labels, fields, dryRun: true), dryRun)
+                    : state.DeleteCollection(target.Resource, target.Namespace, labels, fields, dryRun);
                 await WriteListAsync(ctx, target.Resource, new ClusterState.Page(deleted, state.ResourceVersion.ToString(CultureInfo.InvariantCulture), null, null));
                 return;
             }
             case ("DELETE", { } name, null):
+                if (Reviewed(state, target)) await AdmitAsync(ctx, state, target, "DELETE", name, null, state.Get(target.Resource, target.Namespace, name), dryRun);
                 await WriteAsync(ctx, state.Delete(target.Resource, target.Namespace, name, body as JsonObject, dryRun));
                 return;
             default:
                 throw new ApiException(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource");
         }
+    }
+
+    // ---- validating admission ---------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether writes to this resource go to webhooks at all: not when the cluster has none (nearly always, and then free),
+    /// and never for the admission configuration types themselves, which kube-apiserver exempts so a broken webhook can be removed.
+    /// </summary>
+    private static bool Reviewed(ClusterState state, Target target) =>
+        state.Webhooks.Count > 0 && target.Resource.Group != ResourceCatalog.ValidatingWebhookConfigurations.Group;
+
+    /// <summary>
+    /// A create or update of <paramref name="body"/>, reviewed by the matching webhooks. The write runs first as a dry run
+    /// on a copy (verbs fill in the body they are given), which yields the object it would store and answers 404/409/422
+    /// before any webhook is called; the webhooks review that object outside the cluster lock; only if all allow does the
+    /// write run for real. A write that lands between the two runs is not reviewed again.
+    /// </summary>
+    private static async Task<JsonObject> AdmittedAsync(HttpContext ctx, ClusterState state, Target target, string? name, JsonNode? body,
+        Func<JsonNode?, bool, JsonObject> write, bool dryRun)
+    {
+        if (!Reviewed(state, target)) return write(body, dryRun);
+        var old = name is null ? null : Current(state, target, name);
+        var next = write(body?.DeepClone(), true);
+        await AdmitAsync(ctx, state, target, old is null ? "CREATE" : "UPDATE", next.Name(), next, old, dryRun);
+        return write(body, dryRun);
+    }
+
+    /// <summary>The object an update starts from (the Scale for /scale), or null when it does not exist yet (apply creates it).</summary>
+    private static JsonObject? Current(ClusterState state, Target target, string name)
+    {
+        try
+        {
+            return target.Subresource == "scale" ? state.GetScale(target.Resource, target.Namespace, name) : state.TryGet(target.Resource, target.Namespace, name);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// deletecollection as kube-apiserver runs it with its default single worker: item by item, each reviewed as its own
+    /// DELETE; the first refusal ends the request with that refusal, and the items deleted before it stay deleted.
+    /// </summary>
+    private static async Task<List<JsonObject>> DeleteEachAsync(HttpContext ctx, ClusterState state, Target target, List<JsonObject> items, bool dryRun)
+    {
+        var deleted = new List<JsonObject>();
+        foreach (var item in items)
+        {
+            await AdmitAsync(ctx, state, target, "DELETE", item.Name(), null, item, dryRun);
+            try
+            {
+                state.Delete(target.Resource, item.Namespace(), item.Name(), null, dryRun);
+                deleted.Add(item);
+            }
+            catch (ApiException e) when (e.Code == 404)
+            {
+                // deleted meanwhile by someone else, which the API server ignores too
+            }
+        }
+        return deleted;
+    }
+
+    /// <summary>The Eviction as the API server decodes it, its type filled in even when the client left it out.</summary>
+    private static JsonObject Eviction(JsonNode? body)
+    {
+        var eviction = (body as JsonObject)?.Clone() ?? new JsonObject();
+        eviction["apiVersion"] ??= "policy/v1";
+        eviction["kind"] ??= "Eviction";
+        return eviction;
+    }
+
+    private static Task AdmitAsync(HttpContext ctx, ClusterState state, Target target, string operation, string name,
+        JsonObject? obj, JsonObject? oldObject, bool dryRun)
+    {
+        var r = target.Resource;
+        var ns = r.Namespaced ? obj?.Namespace() ?? oldObject?.Namespace() ?? target.Namespace : null;
+        JsonObject? namespaceObject = null;
+        if (r == ResourceCatalog.Namespaces && target.Subresource is null) namespaceObject = obj ?? oldObject;
+        else if (ns is not null) namespaceObject = state.TryGet(ResourceCatalog.Namespaces, null, ns) ?? new JsonObject();
+        var request = new AdmissionRequest(operation, r, target.Subresource, ns, name, obj, oldObject, namespaceObject, dryRun,
+            ctx.Request.Headers.UserAgent.ToString());
+        return ValidatingAdmission.AdmitAsync(state.Webhooks, request, warning => ctx.Response.Headers.Append("Warning", WarningHeader(warning)), ctx.RequestAborted);
+    }
+
+    /// <summary>A warning as kube-apiserver sends it (kubectl prints "Warning: TEXT"): code 299, no agent, quoted, ASCII only.</summary>
+    private static string WarningHeader(string text)
+    {
+        var printable = new string(text.Select(c => c is >= ' ' and <= '~' ? c : ' ').ToArray());
+        return $"299 - \"{printable.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
     }
 
     private static JsonObject Patch(HttpContext ctx, ClusterState state, Target target, string name, string? sub, JsonNode? body, string manager, bool dryRun)

@@ -11,7 +11,7 @@ namespace AsiOpsPortal.FleetSim.Api;
 internal static class Discovery
 {
     private static readonly string[] GroupOrder =
-        ["apps", "policy", "batch", "networking.k8s.io", "rbac.authorization.k8s.io", "coordination.k8s.io", "storage.k8s.io", "apiextensions.k8s.io"];
+        ["apps", "policy", "batch", "networking.k8s.io", "rbac.authorization.k8s.io", "coordination.k8s.io", "storage.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io"];
 
     public static JsonObject Version(SimClusterInfo info)
     {

@@ -97,6 +97,7 @@ internal static class Tables
             AgeColumn,
         ],
         "Namespace" => [NameColumn, Text("Status", o => o.Str("status", "phase")), AgeColumn],
+        "ValidatingWebhookConfiguration" => [NameColumn, Number("Webhooks", o => (o["webhooks"] as JsonArray)?.Count ?? 0), AgeColumn],
         "ConfigMap" => [NameColumn, Number("Data", o => (o["data"] as JsonObject)?.Count ?? 0), AgeColumn],
         "Service" =>
         [

@@ -126,26 +126,27 @@ internal sealed partial class ClusterState
     /// <summary>The autoscaling/v1 Scale view of a Deployment, ReplicaSet or StatefulSet.</summary>
     public JsonObject GetScale(ApiResource r, string? ns, string name)
     {
-        lock (Gate)
+        lock (Gate) return ScaleOf((Find(r, ns, name) ?? throw ApiException.NotFound(r.Qualified, name)).Object);
+    }
+
+    private static JsonObject ScaleOf(JsonObject obj)
+    {
+        var labels = string.Join(",", Json.StringMap(obj.At("spec", "selector", "matchLabels")).Select(kv => $"{kv.Key}={kv.Value}"));
+        return new JsonObject
         {
-            var obj = (Find(r, ns, name) ?? throw ApiException.NotFound(r.Qualified, name)).Object;
-            var labels = string.Join(",", Json.StringMap(obj.At("spec", "selector", "matchLabels")).Select(kv => $"{kv.Key}={kv.Value}"));
-            return new JsonObject
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = new JsonObject
             {
-                ["kind"] = "Scale",
-                ["apiVersion"] = "autoscaling/v1",
-                ["metadata"] = new JsonObject
-                {
-                    ["name"] = name,
-                    ["namespace"] = ns,
-                    ["uid"] = obj.Str("metadata", "uid"),
-                    ["resourceVersion"] = obj.Str("metadata", "resourceVersion"),
-                    ["creationTimestamp"] = obj.Str("metadata", "creationTimestamp"),
-                },
-                ["spec"] = new JsonObject { ["replicas"] = obj.Long("spec", "replicas") ?? 1 },
-                ["status"] = new JsonObject { ["replicas"] = obj.Long("status", "replicas") ?? 0, ["selector"] = labels },
-            };
-        }
+                ["name"] = obj.Name(),
+                ["namespace"] = obj.Namespace(),
+                ["uid"] = obj.Str("metadata", "uid"),
+                ["resourceVersion"] = obj.Str("metadata", "resourceVersion"),
+                ["creationTimestamp"] = obj.Str("metadata", "creationTimestamp"),
+            },
+            ["spec"] = new JsonObject { ["replicas"] = obj.Long("spec", "replicas") ?? 1 },
+            ["status"] = new JsonObject { ["replicas"] = obj.Long("status", "replicas") ?? 0, ["selector"] = labels },
+        };
     }
 
     public JsonObject SetScale(ApiResource r, string? ns, string name, long replicas, string manager, bool dryRun)
@@ -156,8 +157,7 @@ internal sealed partial class ClusterState
             var next = old.Object.Clone();
             next.Child("spec")["replicas"] = replicas;
             var managers = FieldOwnership.Update(old.Object, next, old.Managers, manager, Now, r.GroupVersion);
-            Commit(r, old, next, managers, dryRun);
-            return GetScale(r, ns, name);
+            return ScaleOf(Commit(r, old, next, managers, dryRun)); // a dry run shows the scale it would set
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using AsiOpsPortal.FleetSim.Admission;
 using AsiOpsPortal.FleetSim.Api;
 using AsiOpsPortal.FleetSim.Fleet;
 using AsiOpsPortal.FleetSim.Workloads;
@@ -39,6 +40,7 @@ internal sealed partial class ClusterState
     private readonly List<Watcher> watchers = [];
     private readonly Queue<WatchEvent> history = new();
     private readonly PriorityQueue<(string StoreKey, string Namespace, string Name), DateTimeOffset> timers = new();
+    private IReadOnlyList<Webhook> webhooks = [];
     private long resourceVersion;
     private long historyFloor;
     private long nodeBaseVersion;
@@ -59,6 +61,12 @@ internal sealed partial class ClusterState
     public SimCluster Cluster { get; }
 
     public long ResourceVersion => resourceVersion;
+
+    /// <summary>
+    /// The validating webhooks of all stored configurations, read without the lock: replaced whole whenever a
+    /// configuration is written, so a cluster without any (nearly all of them) pays one empty-list check per write.
+    /// </summary>
+    public IReadOnlyList<Webhook> Webhooks => Volatile.Read(ref webhooks);
 
     /// <summary>Pinned while seeding so a fresh cluster's objects look as old as the cluster.</summary>
     internal DateTimeOffset? Clock { get; set; }
@@ -165,6 +173,11 @@ internal sealed partial class ClusterState
         }
     }
 
+    public JsonObject? TryGet(ApiResource r, string? ns, string name)
+    {
+        lock (Gate) return Find(r, ns, name) is { } stored ? Present(r, stored.Object) : null;
+    }
+
     public sealed record Page(List<JsonObject> Items, string ResourceVersion, string? Continue, long? Remaining);
 
     public Page List(ApiResource r, string? ns, Selector labels, Selector fields, int limit, string? continueKey)
@@ -204,6 +217,7 @@ internal sealed partial class ClusterState
         var meta = next.Meta();
         next["apiVersion"] ??= r.GroupVersion;
         next["kind"] ??= r.Kind;
+        if (r.StoreKey == ResourceCatalog.ValidatingWebhookConfigurations.StoreKey) WebhookConfigurations.DefaultAndValidate(next);
         if (old is not null)
         {
             var oldMeta = old.Object.Meta();
@@ -236,6 +250,7 @@ internal sealed partial class ClusterState
         Collection(r)[Key(r, next.Namespace(), next.Name())] = stored;
         if (r.StoreKey == ResourceCatalog.Nodes.StoreKey && Cluster.NodeIndex(next.Name()) is { } index) shadowedNodes.Add(index);
         if (r.StoreKey == ResourceCatalog.Crds.StoreKey) TrackCrd(next, removed: false);
+        if (r.StoreKey == ResourceCatalog.ValidatingWebhookConfigurations.StoreKey) RefreshWebhooks();
         Publish(old is null ? "ADDED" : "MODIFIED", r, next);
         WorkloadController.AfterWrite(this, r, old?.Object, next);
         return Present(r, next);
@@ -263,6 +278,7 @@ internal sealed partial class ClusterState
         gone.Meta()["resourceVersion"] = (++resourceVersion).ToString();
         Publish("DELETED", r, Json.Materialize(gone));
         if (r.StoreKey == ResourceCatalog.Crds.StoreKey) TrackCrd(obj, removed: true);
+        if (r.StoreKey == ResourceCatalog.ValidatingWebhookConfigurations.StoreKey) RefreshWebhooks();
         WorkloadController.AfterDelete(this, r, obj);
 
         var uid = obj.Str("metadata", "uid");
@@ -279,6 +295,9 @@ internal sealed partial class ClusterState
         }
         foreach (var (type, dependent) in dependents) Remove(type, dependent);
     }
+
+    private void RefreshWebhooks() =>
+        Volatile.Write(ref webhooks, WebhookConfigurations.Parse(Scan(ResourceCatalog.ValidatingWebhookConfigurations, null).Select(e => e.Object)));
 
     private IEnumerable<ApiResource> AllResourcesUnlocked() =>
         ResourceCatalog.BuiltIn.Concat(extraResources.Values).DistinctBy(r => r.StoreKey);
