@@ -2,7 +2,7 @@ using AsiOpsPortal.Core.Data;
 
 namespace AsiOpsPortal.Web.Infrastructure;
 
-/// <summary>What a person is told when PostgreSQL went away in the middle of their request (API 503, page snackbar).</summary>
+/// <summary>What an API caller is told (503) when PostgreSQL went away in the middle of their request.</summary>
 public static class DatabaseUnavailable
 {
     /// <summary>A restarting PostgreSQL is usually back within seconds.</summary>
