@@ -10,10 +10,10 @@ internal sealed class ClusterConfiguration : IEntityTypeConfiguration<Cluster>
     {
         entity.ToTable("clusters");
         entity.HasIndex(c => c.Name).IsUnique();
-        entity.Property(c => c.Name).HasMaxLength(63);
+        entity.Property(c => c.Name).HasMaxLength(StoredText.Name);
         entity.Property(c => c.Environment).HasMaxLength(32);
-        entity.Property(c => c.Region).HasMaxLength(63);
-        entity.Property(c => c.Zone).HasMaxLength(63);
+        entity.Property(c => c.Region).HasMaxLength(StoredText.Name);
+        entity.Property(c => c.Zone).HasMaxLength(StoredText.Name);
         entity.Property(c => c.Labels).HasJsonConversion();
         entity.Property(c => c.Status).HasConversion<string>().HasMaxLength(16);
         // The dashboard's default list: one environment, trouble first.

@@ -8,7 +8,8 @@ public static class PortalDbContextOptions
 
     /// <summary>The one place the provider is configured, shared by the host, the design-time factory and tests.</summary>
     public static DbContextOptionsBuilder Use(DbContextOptionsBuilder builder, string connectionString) =>
-        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly))
-            // A PostgreSQL restart costs a fresh connection, not an error page.
-            .AddInterceptors(new StaleConnectionCheck());
+        builder.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(MigrationsAssembly)
+                .ExecutionStrategy(dependencies => new ReadRetryingExecutionStrategy(dependencies)))
+            // A PostgreSQL restart costs a fresh connection, not an error page; a connection lost mid-read costs a retry.
+            .AddInterceptors(new StaleConnectionCheck(), new InterruptionTagger());
 }

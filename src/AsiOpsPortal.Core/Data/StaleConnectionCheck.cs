@@ -7,15 +7,12 @@ namespace AsiOpsPortal.Core.Data;
 /// <summary>
 /// When EF Core takes a connection from the pool, proves it still reaches the server and swaps it for a fresh one if the
 /// server dropped it: a PostgreSQL restart leaves every idle pooled connection dead, and without this each would fail
-/// one query or unit of work with an error. Checked at open rather than retried after a failure, so the ~28 units of
-/// work that begin their own transaction need no wrapping in an execution strategy (a retrying strategy refuses them).
-/// One round trip per opened connection is the price.
+/// one query or unit of work with an error. Checked at open because a unit of work is never retried
+/// (<see cref="ReadRetryingExecutionStrategy"/>): it must at least start on a live connection. One round trip per opened
+/// connection is the price.
 /// </summary>
 public sealed class StaleConnectionCheck : DbConnectionInterceptor
 {
-    /// <summary>The server ended the session (admin shutdown, crash, still starting): the next connection will do.</summary>
-    private static readonly string[] ConnectionLost = [PostgresErrorCodes.AdminShutdown, PostgresErrorCodes.CrashShutdown, PostgresErrorCodes.CannotConnectNow];
-
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
     {
         if (connection is not NpgsqlConnection npgsql) return;
@@ -25,7 +22,7 @@ public sealed class StaleConnectionCheck : DbConnectionInterceptor
             ping.CommandText = "SELECT 1";
             await ping.ExecuteScalarAsync(ct);
         }
-        catch (NpgsqlException e) when (IsConnectionLost(e))
+        catch (NpgsqlException e) when (DatabaseInterruption.IsConnectionLost(e))
         {
             // Npgsql keeps the other dead connections in its pool; each would fail once more.
             NpgsqlConnection.ClearPool(npgsql);
@@ -43,14 +40,11 @@ public sealed class StaleConnectionCheck : DbConnectionInterceptor
             ping.CommandText = "SELECT 1";
             ping.ExecuteScalar();
         }
-        catch (NpgsqlException e) when (IsConnectionLost(e))
+        catch (NpgsqlException e) when (DatabaseInterruption.IsConnectionLost(e))
         {
             NpgsqlConnection.ClearPool(npgsql);
             npgsql.Close();
             npgsql.Open();
         }
     }
-
-    private static bool IsConnectionLost(NpgsqlException e) =>
-        e is PostgresException postgres ? ConnectionLost.Contains(postgres.SqlState) : e.IsTransient;
 }

@@ -15,22 +15,25 @@ public static partial class StoredText
     public const int LongText = 20_000;
     /// <summary>Kubernetes' longest name (a DNS subdomain).</summary>
     public const int KubernetesName = 253;
+    /// <summary>A DNS label: the portal's own names (clusters, components, pipelines, policies, gates) and cluster places.</summary>
+    public const int Name = 63;
+    public const int Url = 2048;
 
     private static readonly Dictionary<(string Entity, string Property), int> Limits = new()
     {
         [("Change", "Title")] = ShortText,
         [("Change", "Reason")] = Text,
         [("Change", "RollbackPlan")] = LongText,
-        [("Change", "ComponentName")] = 63,
+        [("Change", "ComponentName")] = Name,
         [("Change", "Version")] = 128,
-        [("Change", "Namespace")] = 63,
-        [("Change", "PipelineName")] = 63,
+        [("Change", "Namespace")] = Name,
+        [("Change", "PipelineName")] = Name,
         [("Change", "Manifests")] = Manifests.MaxBytes,
         [("Approval", "Comment")] = Text,
         [("Component", "Description")] = Text,
         [("Component", "Owner")] = KubernetesName,
         [("ComponentVersion", "ReleaseNotes")] = LongText,
-        [("Cluster", "ApiEndpoint")] = 2048,
+        [("Cluster", "ApiEndpoint")] = Url,
         [("Cluster", "KubeconfigContext")] = KubernetesName,
         [("ApiToken", "Name")] = ShortText,
         [("Pipeline", "Description")] = Text,

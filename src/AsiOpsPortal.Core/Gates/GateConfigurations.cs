@@ -11,8 +11,8 @@ internal sealed class GateConfiguration : IEntityTypeConfiguration<Gate>
     {
         entity.ToTable("gates");
         entity.HasIndex(g => g.Name).IsUnique();
-        entity.Property(g => g.Name).HasMaxLength(63);
-        entity.Property(g => g.Url).HasMaxLength(2048);
+        entity.Property(g => g.Name).HasMaxLength(StoredText.Name);
+        entity.Property(g => g.Url).HasMaxLength(StoredText.Url);
         entity.Property(g => g.Stage).HasConversion<string>().HasMaxLength(16);
         entity.Property(g => g.HeaderNames).HasJsonConversion();
     }

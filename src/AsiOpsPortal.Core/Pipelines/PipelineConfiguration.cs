@@ -10,7 +10,7 @@ internal sealed class PipelineConfiguration : IEntityTypeConfiguration<Pipeline>
     {
         entity.ToTable("pipelines");
         entity.HasIndex(p => p.Name).IsUnique();
-        entity.Property(p => p.Name).HasMaxLength(63);
+        entity.Property(p => p.Name).HasMaxLength(StoredText.Name);
         entity.Property(p => p.Waves).HasJsonConversion();
         entity.Property(p => p.Then).HasJsonConversion();
         entity.Property(p => p.ConcurrencyToken).IsRowVersion();

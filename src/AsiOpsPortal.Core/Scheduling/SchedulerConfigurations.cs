@@ -10,7 +10,7 @@ internal sealed class SchedulerPolicyConfiguration : IEntityTypeConfiguration<Sc
     {
         entity.ToTable("scheduler_policies");
         entity.HasIndex(p => p.Name).IsUnique();
-        entity.Property(p => p.Name).HasMaxLength(63);
+        entity.Property(p => p.Name).HasMaxLength(StoredText.Name);
         entity.Property(p => p.Filters).HasJsonConversion();
         entity.Property(p => p.Weights).HasJsonConversion();
         entity.Property(p => p.Shaping).HasJsonConversion();

@@ -1,3 +1,4 @@
+using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Web.Clusters;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
@@ -77,12 +78,19 @@ internal sealed class PortalExceptionHandler(IProblemDetailsService problems, IL
             ConflictException => (StatusCodes.Status409Conflict, "Conflict", exception.Message),
             Risk.RiskBlockedException => (StatusCodes.Status422UnprocessableEntity, "Blocked by risk rules", exception.Message),
             ForbiddenException => (StatusCodes.Status403Forbidden, "Forbidden", exception.Message),
+            _ when DatabaseInterruption.IsConnectionLost(exception) =>
+                (StatusCodes.Status503ServiceUnavailable, "The database did not answer", DatabaseUnavailable.Message(exception)),
             BadHttpRequestException b => (b.StatusCode, "Bad request", b.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? $"The request body is larger than {ApiExtensions.MaxRequestBytes / 1024} KiB." : RequestProblems.Describe(b, context)),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error", "Something went wrong; the error was logged."),
         };
         if (status == StatusCodes.Status500InternalServerError)
             log.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            log.LogWarning(exception, "Lost the database connection on {Method} {Path}", context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = DatabaseUnavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         context.Response.StatusCode = status;
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = RequestProblems.WithoutTypeNames(detail) };
         if (exception is ValidationFailedException validation) problem.Extensions["errors"] = validation.Errors.Select(RequestProblems.WithoutTypeNames).ToList();

@@ -121,6 +121,33 @@ public sealed class ChangePageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChangePage_SaysBeforeApprovalWhichChangeItWillWaitFor_ThenShowsTheYellowWaitingBannerWhileRunning()
+    {
+        var earlier = _changeId;
+        await Reviews.ReviewAsync(earlier, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
+        _changeId = (await Proposals.ProposeAsync(new ChangeProposal("web 1.27 again", "same fix", "re-apply 1.26", "web", "1.27", "standard"), new Actor("alice", Roles.Developer))).Id;
+
+        var pending = RenderPage();
+
+        pending.WaitForAssertion(() => Assert.Contains($"once approved, this change waits for change #{earlier} (web 1.27) on test-hz-01, test-hz-02, test-sh-01",
+            pending.Find("[data-testid=waits-for-changes]").TextContent), Timeout);
+
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
+        // What the runner records while the earlier change still holds the clusters (RolloutConcurrencyTests proves it does).
+        var waiting = $"Wave 'canary' does not start: test-hz-01 waits for change #{earlier} (web 1.27) to finish there";
+        await using (var db = _portal.Db.CreateContext())
+            await db.Changes.Where(c => c.Id == _changeId).ExecuteUpdateAsync(u => u.SetProperty(c => c.WaitingFor, waiting));
+
+        var running = RenderPage();
+
+        running.WaitForAssertion(() => Assert.Contains(waiting, running.Find("[data-testid=waiting-for]").TextContent), Timeout);
+        Assert.Contains("mud-alert-text-warning", running.Find("[data-testid=waiting-for]").ClassName);
+        Assert.Contains("Running", running.Find("[data-testid=change-status]").TextContent);
+        // The plan froze at approval: the before-approval note gives way to what the rollout actually waits for.
+        Assert.Empty(running.FindAll("[data-testid=waits-for-changes]"));
+    }
+
+    [Fact]
     public async Task ChangePage_OffersNoApproval_ToTheSreWhoEditedTheChange()
     {
         await Proposals.EditAsync(_changeId, new ChangeProposal("web 1.27 (bob's wording)", "security fix", "re-apply 1.26", "web", "1.27", "standard"), new Actor("bob", Roles.Sre));

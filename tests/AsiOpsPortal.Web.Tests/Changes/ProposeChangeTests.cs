@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Web.Accounts;
@@ -41,6 +42,18 @@ public sealed class ProposeChangeTests : IAsyncLifetime
         cut.Fill("input[data-testid=title], [data-testid=title] input", title);
         cut.Fill("textarea[data-testid=reason], [data-testid=reason] textarea", "hot fix");
         cut.Fill("textarea[data-testid=manifests], [data-testid=manifests] textarea", manifests);
+    }
+
+    [Fact]
+    public void ProposeChange_StopsTypingAtTheLengthTheServerStores_AndCountsTheLongTexts()
+    {
+        var cut = RenderForm();
+
+        Assert.Equal($"{ChangeProposals.MaxTitleLength}", cut.Find("input[data-testid=title], [data-testid=title] input").GetAttribute("maxlength"));
+        Assert.Equal($"{StoredText.Text}", cut.Find("textarea[data-testid=reason], [data-testid=reason] textarea").GetAttribute("maxlength"));
+        Assert.Equal($"{StoredText.LongText}", cut.Find("textarea[data-testid=rollback-plan], [data-testid=rollback-plan] textarea").GetAttribute("maxlength"));
+        cut.Fill("textarea[data-testid=reason], [data-testid=reason] textarea", "hot fix");
+        cut.WaitForAssertion(() => Assert.Contains($"7 / {StoredText.Text}", cut.Markup), Timeout);
     }
 
     [Fact]

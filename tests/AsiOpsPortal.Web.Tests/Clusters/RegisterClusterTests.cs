@@ -1,4 +1,5 @@
 using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Clusters.Pages;
@@ -34,6 +35,15 @@ public sealed class RegisterClusterTests : IAsyncLifetime
         Assert.Empty(await _portal.QueryAsync(db => db.Clusters));
         Assert.Empty(await _portal.QueryAsync(db => db.AuditEvents));
         Assert.Empty(_portal.Jobs.Jobs);
+    }
+
+    [Fact]
+    public void RegisterCluster_StopsTypingTheNameAndRegionAtTheLengthTheServerStores()
+    {
+        var cut = _portal.Render<RegisterCluster>();
+
+        Assert.Equal($"{StoredText.Name}", cut.Find("[data-testid=field-name]").GetAttribute("maxlength"));
+        Assert.Equal($"{StoredText.Name}", cut.Find("[data-testid=field-region]").GetAttribute("maxlength"));
     }
 
     [Fact]
