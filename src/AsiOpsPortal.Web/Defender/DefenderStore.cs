@@ -4,7 +4,6 @@ using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Defender;
 using AsiOpsPortal.Web.Audit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
