@@ -4,6 +4,7 @@ using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Components;
+using AsiOpsPortal.Web.Defender;
 using AsiOpsPortal.Web.Demo;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Freeze;
@@ -30,6 +31,7 @@ builder.AddScheduler();
 builder.AddRisk();
 builder.AddGates();
 builder.AddFreezeWindows();
+builder.AddDefender();
 builder.AddDemo();
 
 var app = builder.Build();

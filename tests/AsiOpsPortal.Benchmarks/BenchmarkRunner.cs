@@ -8,7 +8,7 @@ namespace AsiOpsPortal.Benchmarks;
 /// </summary>
 public static class BenchmarkRunner
 {
-    private static readonly IReadOnlyList<IScenario> Scenarios = [new ClusterListScenario(), new InventorySyncScenario(), RolloutScenario.Overhead, RolloutScenario.Thousand, new ConcurrentRolloutsScenario(), new SchedulerScenario(), new FreezeEvalScenario()];
+    private static readonly IReadOnlyList<IScenario> Scenarios = [new ClusterListScenario(), new InventorySyncScenario(), RolloutScenario.Overhead, RolloutScenario.Thousand, new ConcurrentRolloutsScenario(), new SchedulerScenario(), new FreezeEvalScenario(), new DefenderAdmissionScenario()];
 
     public static async Task<int> Main(string[] args)
     {

@@ -63,4 +63,12 @@ public static class AuditActions
     public const string FreezeWindowDeleted = "freeze-window.delete";
     public const string ChangeWaiting = "change.waiting";
     public const string AuditResealed = "audit.resealed";
+    public const string DefenderBudgetCreated = "defender-budget.create";
+    public const string DefenderBudgetUpdated = "defender-budget.update";
+    public const string DefenderBudgetDeleted = "defender-budget.delete";
+    public const string DefenderAgentLimitCreated = "defender-agent-limit.create";
+    public const string DefenderAgentLimitDeleted = "defender-agent-limit.delete";
+    public const string DefenderRefused = "defender.refused";
+    public const string DefenderBreakerOpened = "defender.breaker-opened";
+    public const string DefenderBreakerClosed = "defender.breaker-closed";
 }

@@ -10,6 +10,9 @@ public static class JsonColumn
     /// <summary>The JSON a jsonb column holds for <paramref name="value"/>, for writers that bypass EF (bulk COPY).</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, (JsonSerializerOptions?)null);
 
+    /// <summary>The value a jsonb column holds, for readers that bypass EF.</summary>
+    public static T Deserialize<T>(string json) where T : new() => JsonSerializer.Deserialize<T>(json, (JsonSerializerOptions?)null) ?? new T();
+
     /// <summary>
     /// Stores a small value object as jsonb, compared by its JSON so in-place edits are noticed. A nullable property gets a
     /// nullable column: EF never hands null to the conversion, so null stays SQL NULL.

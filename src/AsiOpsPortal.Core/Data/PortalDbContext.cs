@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Clusters;
+using AsiOpsPortal.Core.Defender;
 using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
@@ -37,6 +38,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<Gate> Gates => Set<Gate>();
     public DbSet<GateCall> GateCalls => Set<GateCall>();
     public DbSet<FreezeWindow> FreezeWindows => Set<FreezeWindow>();
+    public DbSet<DefenderBudget> DefenderBudgets => Set<DefenderBudget>();
+    public DbSet<DefenderAgentLimit> DefenderAgentLimits => Set<DefenderAgentLimit>();
+    public DbSet<DefenderState> DefenderStates => Set<DefenderState>();
+    public DbSet<DefenderDecision> DefenderDecisions => Set<DefenderDecision>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

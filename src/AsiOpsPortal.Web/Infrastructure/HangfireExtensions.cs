@@ -1,4 +1,5 @@
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Defender;
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
@@ -68,6 +69,8 @@ public static class HangfireExtensions
         var options = services.GetRequiredService<IOptions<PortalOptions>>().Value;
         var recurring = services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<InventorySyncJob>(InventorySyncJob.RecurringId, job => job.SyncAllAsync(CancellationToken.None), options.InventorySyncCron);
+        recurring.AddOrUpdate<DefenderCleanupJob>(DefenderCleanupJob.RecurringId, job => job.DeleteExpiredDecisionsAsync(CancellationToken.None),
+            services.GetRequiredService<IOptions<DefenderOptions>>().Value.DecisionCleanupCron);
     }
 
     public static void MapPortalHangfireDashboard(this WebApplication app) =>

@@ -1,0 +1,12 @@
+namespace AsiOpsPortal.Web.Defender;
+
+public static class DefenderExtensions
+{
+    public static void AddDefender(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DefenderOptions>().BindConfiguration(DefenderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<DefenderStore>();
+        builder.Services.AddSingleton<DefenderService>();
+        builder.Services.AddTransient<DefenderCleanupJob>();
+    }
+}
