@@ -1,13 +1,11 @@
 using AsiOpsPortal.Core.Data;
-using AsiOpsPortal.Web.Infrastructure;
-using Hangfire.PostgreSql;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace AsiOpsPortal.Tests.Shared;
 
 /// <summary>
-/// A fresh, migrated database (with Hangfire's schema) on the throwaway PostgreSQL that scripts/test.sh starts. Tests that need it fail loudly
+/// A fresh, migrated database on the throwaway PostgreSQL that scripts/test.sh starts. Tests that need it fail loudly
 /// when ASIOPS_TEST_POSTGRES is not set, rather than skipping.
 /// </summary>
 public sealed class TestPostgres : IAsyncDisposable
@@ -32,8 +30,8 @@ public sealed class TestPostgres : IAsyncDisposable
                 $"{Variable} is not set. Run the tests with scripts/test.sh, which starts a throwaway PostgreSQL, or set {Variable}=\"Host=127.0.0.1;Port=5432;Username=postgres\".");
 
     /// <summary>
-    /// Creates a database named after <paramref name="purpose"/> with every migration applied and Hangfire's schema installed:
-    /// a copy of a template prepared once, since a hundred tests migrating a database each spend minutes doing the same work.
+    /// Creates a database named after <paramref name="purpose"/> with every migration applied: a copy of a template migrated
+    /// once, since a hundred tests migrating a database each spend minutes doing the same work.
     /// </summary>
     public static async Task<TestPostgres> CreateAsync(string purpose)
     {
@@ -61,9 +59,9 @@ public sealed class TestPostgres : IAsyncDisposable
     private static string? _template;
 
     /// <summary>
-    /// The name of a database holding every migration and Hangfire's schema, made on first use. It is named after the
-    /// migrations and the Hangfire storage version it holds, so a tree with other ones never copies the wrong schema, and
-    /// marked a template only once complete, so one left half-made by a killed run is made again.
+    /// The name of a database holding every migration, made on first use. It is named after the migrations it holds, so a
+    /// tree with other migrations never copies the wrong schema, and marked a template only once complete, so one left
+    /// half-made by a killed run is made again.
     /// </summary>
     private static async Task<string> MigratedTemplateAsync()
     {
@@ -72,7 +70,7 @@ public sealed class TestPostgres : IAsyncDisposable
         try
         {
             if (_template is { } madeMeanwhile) return madeMeanwhile;
-            var name = $"tpl_{SchemaFingerprint()}";
+            var name = $"tpl_{MigrationsFingerprint()}";
             await using var server = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = "postgres", Pooling = false }.ConnectionString);
             await server.OpenAsync();
             // Test processes running side by side (several test projects, several work trees) make each template once.
@@ -88,16 +86,9 @@ public sealed class TestPostgres : IAsyncDisposable
                 await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", server)) await drop.ExecuteNonQueryAsync();
                 await using (var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", server)) await create.ExecuteNonQueryAsync();
                 // No pooling: a connection left open to a template would refuse every copy of it.
-                var template = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Pooling = false }.ConnectionString;
                 var options = new DbContextOptionsBuilder<PortalDbContext>();
-                PortalDbContextOptions.Use(options, template);
+                PortalDbContextOptions.Use(options, new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Pooling = false }.ConnectionString);
                 await using (var context = new PortalDbContext(options.Options)) await context.Database.MigrateAsync();
-                // A portal started on a copy finds Hangfire's tables in place instead of installing them into every test's database.
-                await using (var hangfire = new NpgsqlConnection(template))
-                {
-                    await hangfire.OpenAsync();
-                    PostgreSqlObjectsInstaller.Install(hangfire, HangfireExtensions.Schema);
-                }
                 await using var mark = new NpgsqlCommand($"ALTER DATABASE \"{name}\" WITH IS_TEMPLATE true", server);
                 await mark.ExecuteNonQueryAsync();
             }
@@ -109,13 +100,13 @@ public sealed class TestPostgres : IAsyncDisposable
         }
     }
 
-    private static string SchemaFingerprint()
+    private static string MigrationsFingerprint()
     {
         var options = new DbContextOptionsBuilder<PortalDbContext>();
         PortalDbContextOptions.Use(options, ServerConnectionString);
         using var context = new PortalDbContext(options.Options);
-        var schema = string.Join("\n", context.Database.GetMigrations().Append($"hangfire {typeof(PostgreSqlStorage).Assembly.GetName().Version}"));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(schema)))[..16];
+        var migrations = string.Join("\n", context.Database.GetMigrations());
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(migrations)))[..16];
     }
 
     private static async Task ExecuteOnServerAsync(string sql)

@@ -16,9 +16,6 @@ public static class HangfireQueues
 
 public static class HangfireExtensions
 {
-    /// <summary>The PostgreSQL schema Hangfire keeps its queue in, beside the portal's tables.</summary>
-    public const string Schema = "hangfire";
-
     public static void AddPortalHangfire(this WebApplicationBuilder builder)
     {
         var portal = builder.ValidatedPortalOptions();
@@ -29,7 +26,7 @@ public static class HangfireExtensions
             .UseRecommendedSerializerSettings()
             .UsePostgreSqlStorage(storage => storage.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
             {
-                SchemaName = Schema,
+                SchemaName = "hangfire",
                 PrepareSchemaIfNecessary = true,
                 QueuePollInterval = portal.QueuePollInterval,
                 // Workers LISTEN for new jobs instead of waiting for the next poll: a rollout starts the moment it is approved.
