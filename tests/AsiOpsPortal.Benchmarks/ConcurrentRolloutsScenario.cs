@@ -53,7 +53,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         await PrepareAsync(portal, clusters, size);
         await portal.Services.GetRequiredService<InventorySync>().SyncAllAsync(CancellationToken.None);
         var risk = portal.Services.GetRequiredService<RiskService>();
-        foreach (var rule in await risk.ListAsync()) await risk.UpdateAsync(rule.Name, new RiskRuleUpdate(false, null, null, null), "bench");
+        foreach (var rule in await risk.ListAsync()) await risk.UpdateAsync(rule.Name, new RiskRuleUpdate(false, null, null, null), RolloutScenario.Operator);
         var proposals = portal.Services.GetRequiredService<ChangeProposals>();
         var reviews = portal.Services.GetRequiredService<ChangeReviews>();
 
@@ -133,7 +133,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         var clusters = portal.Services.GetRequiredService<ClusterService>();
         while (!stop.IsCancellationRequested)
         {
-            await clusters.RequestSyncAsync(cluster, "bench", CancellationToken.None);
+            await clusters.RequestSyncAsync(cluster, RolloutScenario.Operator, CancellationToken.None);
             await Task.Delay(500, CancellationToken.None);
         }
     }

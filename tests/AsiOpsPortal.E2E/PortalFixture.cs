@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using fleetsim::AsiOpsPortal.FleetSim;
 using AsiOpsPortal.Tests.Shared.Hosting;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Clusters;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,8 @@ public sealed class PortalCollection : ICollectionFixture<PortalFixture>
 /// </summary>
 public sealed class PortalFixture : IAsyncLifetime
 {
-    public const string Actor = "e2e";
+    /// <summary>Arranges what the journeys start from (the fleet, a pipeline, a policy): the fixture, not a person.</summary>
+    public static readonly Actor Actor = Actor.System("e2e");
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;

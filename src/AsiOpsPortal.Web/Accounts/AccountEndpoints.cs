@@ -80,34 +80,34 @@ public static class AccountEndpoints
             .RequireAuthorization(Policies.Viewer);
 
         var tokens = app.MapGroup("/api/v1/tokens").WithTags("API tokens").RequireAuthorization(Policies.Viewer);
-        tokens.MapGet("/", (ApiTokenService service, ClaimsPrincipal user, CancellationToken ct) => service.ListAsync(user.ActorName(), ct));
-        tokens.MapPost("/", async (CreateTokenRequest request, ApiTokenService service, ClaimsPrincipal user, CancellationToken ct) =>
+        tokens.MapGet("/", (ApiTokenService service, Actor actor, CancellationToken ct) => service.ListAsync(actor, ct));
+        tokens.MapPost("/", async (CreateTokenRequest request, ApiTokenService service, Actor actor, CancellationToken ct) =>
         {
-            var created = await service.CreateAsync(user.ActorName(), request.Name, request.ExpiresInDays, ct);
+            var created = await service.CreateAsync(actor, request.Name, request.ExpiresInDays, ct);
             return Results.Created($"/api/v1/tokens/{created.View.Id}", new { token = created.Token, created.View.Id, created.View.Name, created.View.Prefix, created.View.ExpiresAt });
         });
-        tokens.MapDelete("/{id:guid}", async (Guid id, ApiTokenService service, ClaimsPrincipal user, CancellationToken ct) =>
+        tokens.MapDelete("/{id:guid}", async (Guid id, ApiTokenService service, Actor actor, CancellationToken ct) =>
         {
-            await service.RevokeAsync(user.ActorName(), id, ct);
+            await service.RevokeAsync(actor, id, ct);
             return Results.NoContent();
         });
 
         var users = app.MapGroup("/api/v1/users").WithTags("Users").RequireAuthorization(Policies.Admin);
         users.MapGet("/", (UserAdminService service, CancellationToken ct) => service.ListAsync(ct));
-        users.MapPut("/{name}/role", async (string name, SetRoleRequest request, UserAdminService service, ClaimsPrincipal user) =>
+        users.MapPut("/{name}/role", async (string name, SetRoleRequest request, UserAdminService service, Actor actor) =>
         {
-            await service.SetRoleAsync(name, request.Role, user.ActorName());
+            await service.SetRoleAsync(name, request.Role, actor);
             return Results.NoContent();
         });
         // Locking is an Admin's decision, never the side effect of someone else's failed sign-ins.
-        users.MapPut("/{name}/lock", async (string name, UserAdminService service, ClaimsPrincipal user) =>
+        users.MapPut("/{name}/lock", async (string name, UserAdminService service, Actor actor) =>
         {
-            await service.SetLockedAsync(name, locked: true, user.ActorName());
+            await service.SetLockedAsync(name, locked: true, actor);
             return Results.NoContent();
         });
-        users.MapDelete("/{name}/lock", async (string name, UserAdminService service, ClaimsPrincipal user) =>
+        users.MapDelete("/{name}/lock", async (string name, UserAdminService service, Actor actor) =>
         {
-            await service.SetLockedAsync(name, locked: false, user.ActorName());
+            await service.SetLockedAsync(name, locked: false, actor);
             return Results.NoContent();
         });
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Claims;
+using AsiOpsPortal.Core.Accounts;
 using Microsoft.AspNetCore.Components.Authorization;
 
 namespace AsiOpsPortal.Web.Accounts;
@@ -11,6 +12,12 @@ namespace AsiOpsPortal.Web.Accounts;
 public sealed record Actor(string Name, string Role, string? Address = null)
 {
     public static Actor Of(ClaimsPrincipal user, IPAddress? address = null) => new(user.ActorName(), user.HighestRole(), address?.ToString());
+
+    /// <summary>The portal acting on its own behalf (a seeder, the rollout): the audit shows <paramref name="name"/>; no person is behind it.</summary>
+    public static Actor System(string name) => new(name, Roles.Admin);
+
+    /// <summary>The rollout advancing a change wave by wave, and the gates it runs on the way.</summary>
+    public static readonly Actor Rollout = System("rollout");
 
     /// <summary>Binds an endpoint's <see cref="Actor"/> parameter from the authenticated request (its remote address as the proxies vouch for it).</summary>
     public static ValueTask<Actor?> BindAsync(HttpContext http) => ValueTask.FromResult<Actor?>(Of(http.User, http.Connection.RemoteIpAddress));

@@ -17,7 +17,7 @@ public sealed record ApiTokenView(Guid Id, string Name, string Prefix, DateTimeO
 /// <summary>The secret is in <see cref="Token"/> exactly once: here, at creation.</summary>
 public sealed record CreatedApiToken(ApiTokenView View, string Token);
 
-/// <summary>Personal API tokens: created (shown once), listed, revoked, and checked on every API call.</summary>
+/// <summary>Personal API tokens: created (shown once), listed, revoked by their owner, and checked on every API call.</summary>
 public sealed class ApiTokenService(
     IDbContextFactory<PortalDbContext> dbFactory,
     IServiceScopeFactory scopes,
@@ -26,16 +26,16 @@ public sealed class ApiTokenService(
 {
     public const int MaxNameLength = 64;
 
-    public async Task<IReadOnlyList<ApiTokenView>> ListAsync(string userName, CancellationToken ct = default)
+    public async Task<IReadOnlyList<ApiTokenView>> ListAsync(Actor owner, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var userId = await UserIdAsync(db, userName, ct);
+        var userId = await UserIdAsync(db, owner.Name, ct);
         return await db.ApiTokens.Where(t => t.UserId == userId).OrderByDescending(t => t.CreatedAt)
             .Select(t => new ApiTokenView(t.Id, t.Name, t.Prefix, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt))
             .ToListAsync(ct);
     }
 
-    public async Task<CreatedApiToken> CreateAsync(string userName, string name, int? expiresInDays, CancellationToken ct = default)
+    public async Task<CreatedApiToken> CreateAsync(Actor owner, string name, int? expiresInDays, CancellationToken ct = default)
     {
         name = (name ?? "").Trim();
         var errors = new List<string>();
@@ -44,7 +44,7 @@ public sealed class ApiTokenService(
         if (errors.Count > 0) throw new ValidationFailedException(errors);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var userId = await UserIdAsync(db, userName, ct);
+        var userId = await UserIdAsync(db, owner.Name, ct);
         var secret = ApiTokenSecret.Generate();
         var now = time.GetUtcNow();
         var token = new ApiToken
@@ -56,7 +56,7 @@ public sealed class ApiTokenService(
             CreatedAt = now,
             ExpiresAt = expiresInDays is { } days ? now.AddDays(days) : null,
         };
-        await write.RunAsync(db, userName, async audit =>
+        await write.RunAsync(db, owner, async audit =>
         {
             db.ApiTokens.Add(token);
             await audit.RecordAsync(AuditActions.TokenCreated, $"token/{token.Prefix}", $"name={name}");
@@ -64,15 +64,15 @@ public sealed class ApiTokenService(
         return new CreatedApiToken(new ApiTokenView(token.Id, token.Name, token.Prefix, token.CreatedAt, token.ExpiresAt, null, null), secret);
     }
 
-    public async Task RevokeAsync(string userName, Guid tokenId, CancellationToken ct = default)
+    public async Task RevokeAsync(Actor owner, Guid tokenId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var userId = await UserIdAsync(db, userName, ct);
+        var userId = await UserIdAsync(db, owner.Name, ct);
         var token = await db.ApiTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.UserId == userId, ct)
             ?? throw new NotFoundException($"You have no API token with id {tokenId}.");
         if (token.RevokedAt is not null) return;
         token.RevokedAt = time.GetUtcNow();
-        await write.RunAsync(db, userName, audit => audit.RecordAsync(AuditActions.TokenRevoked, $"token/{token.Prefix}", $"name={token.Name}"), ct);
+        await write.RunAsync(db, owner, audit => audit.RecordAsync(AuditActions.TokenRevoked, $"token/{token.Prefix}", $"name={token.Name}"), ct);
     }
 
     /// <summary>The token's owner as a principal with their current roles, or null if the token is not good.</summary>

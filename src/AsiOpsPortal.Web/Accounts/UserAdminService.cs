@@ -41,33 +41,33 @@ public sealed class UserAdminService(IServiceScopeFactory scopes, AuditLog audit
         await ReplaceRoleAsync(users, user, role);
     }
 
-    public async Task SetRoleAsync(string name, string role, string actor)
+    public async Task SetRoleAsync(string name, string role, Actor actor)
     {
         if (!Roles.All.Contains(role)) throw new ValidationFailedException([$"Role must be one of: {string.Join(", ", Roles.All)}."]);
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var user = await users.FindByNameAsync(name) ?? throw new NotFoundException($"No user named '{name}'.");
-        if (string.Equals(name, actor, StringComparison.OrdinalIgnoreCase) && role != Roles.Admin)
+        if (string.Equals(name, actor.Name, StringComparison.OrdinalIgnoreCase) && role != Roles.Admin)
             throw new ConflictException("You cannot take the Admin role from yourself; ask another Admin.");
         await ReplaceRoleAsync(users, user, role);
-        await audit.RecordAsync(actor, AuditActions.RoleChanged, $"user/{name}", $"role={role}");
+        await audit.RecordAsync(actor.Name, AuditActions.RoleChanged, $"user/{name}", $"role={role}");
     }
 
     /// <summary>
     /// Locks a user out until an Admin unlocks them, or unlocks them: the only lockout there is, since failed sign-ins only
     /// throttle. A lock ends their sessions (new security stamp) and their API tokens stop working.
     /// </summary>
-    public async Task SetLockedAsync(string name, bool locked, string actor)
+    public async Task SetLockedAsync(string name, bool locked, Actor actor)
     {
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var user = await users.FindByNameAsync(name) ?? throw new NotFoundException($"No user named '{name}'.");
-        if (locked && string.Equals(name, actor, StringComparison.OrdinalIgnoreCase))
+        if (locked && string.Equals(name, actor.Name, StringComparison.OrdinalIgnoreCase))
             throw new ConflictException("You cannot lock yourself out; ask another Admin.");
         Check(await users.SetLockoutEnabledAsync(user, true));
         Check(await users.SetLockoutEndDateAsync(user, locked ? DateTimeOffset.MaxValue : null));
         Check(await users.UpdateSecurityStampAsync(user));
-        await audit.RecordAsync(actor, locked ? AuditActions.UserLocked : AuditActions.UserUnlocked, $"user/{name}");
+        await audit.RecordAsync(actor.Name, locked ? AuditActions.UserLocked : AuditActions.UserUnlocked, $"user/{name}");
     }
 
     /// <summary>Creates the four roles where they are missing: a deployment without the demo starts with none.</summary>

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 
@@ -22,8 +21,8 @@ public static class AuditEndpoints
         api.MapGet("/verify", (AuditService audit, CancellationToken ct) => audit.VerifyAsync(ct))
             .WithSummary("Re-compute the hash chain and report every broken link (the first one, and a capped list of all).");
 
-        api.MapPost("/reseal", (ResealRequest request, AuditService audit, ClaimsPrincipal user, CancellationToken ct) =>
-                audit.ResealAsync(request, user.ActorName(), ct))
+        api.MapPost("/reseal", (ResealRequest request, AuditService audit, Actor actor, CancellationToken ct) =>
+                audit.ResealAsync(request, actor, ct))
             .RequireAuthorization(Policies.Admin)
             .WithSummary("Re-seal the chain from a named event to its end (Admin, with a reason; audited with the replaced hashes).");
     }

@@ -56,6 +56,8 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> dbFactory, TimeP
     public async Task RecordAsync(string actor, string action, string target, string details = "", bool succeeded = true, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Its own transaction, not AuditedWrite's: AuditedWrite is built on this log, and the name here is often only
+        // claimed (a failed sign-in), never an Actor the request vouched for.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await AppendAsync(db, actor, action, target, details, succeeded, ct);
         await db.SaveChangesAsync(ct);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,7 +24,7 @@ public sealed record ResealRequest(long? FromEventId, string? Reason);
 public sealed record AuditReseal(long FromEventId, int Resealed, int LinksReplaced, long AuditEventId);
 
 /// <summary>Reads the audit trail: search, verification of the hash chain, and its repair by an Admin.</summary>
-public sealed class AuditService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit)
+public sealed class AuditService(IDbContextFactory<PortalDbContext> dbFactory, AuditedWrite write)
 {
     private const int VerifyBatch = 5_000;
     public const int BreaksListed = 100;
@@ -83,7 +84,7 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> dbFactory, A
     /// it replaced. The events' contents are kept; only their previous-hash and hash change. For chains broken by an old bug, not
     /// to bless tampering: the record says who re-sealed what, why, and what the hashes were.
     /// </summary>
-    public async Task<AuditReseal> ResealAsync(ResealRequest request, string actor, CancellationToken ct = default)
+    public async Task<AuditReseal> ResealAsync(ResealRequest request, Actor actor, CancellationToken ct = default)
     {
         var reason = (request.Reason ?? "").Trim();
         var problems = new List<string>();
@@ -93,36 +94,36 @@ public sealed class AuditService(IDbContextFactory<PortalDbContext> dbFactory, A
         var fromId = request.FromEventId!.Value;
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await AuditLog.LockChainAsync(db, ct);
-        if (!await db.AuditEvents.AnyAsync(e => e.Id == fromId, ct))
-            throw new NotFoundException($"There is no audit event #{fromId}.");
-        var previous = await db.AuditEvents.Where(e => e.Id < fromId).OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(ct)
-            ?? AuditChain.Genesis;
-
-        // The table refuses updates; its owner lifts that for this transaction only (DDL is transactional, and the table lock it
-        // takes keeps every other session out until the commit puts the refusal back).
-        await SwitchAppendOnlyAsync(db, enabled: false, ct);
         var replaced = new List<ReplacedLink>();
         var resealed = 0;
-        var afterId = fromId - 1;
-        while (true)
+        await write.RunAsync(db, actor, async audit =>
         {
-            var batch = await db.AuditEvents.Where(e => e.Id > afterId).OrderBy(e => e.Id).Take(VerifyBatch).ToListAsync(ct);
-            if (batch.Count == 0) break;
-            replaced.AddRange(AuditChain.Reseal(batch, previous));
-            await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
-            resealed += batch.Count;
-            previous = batch[^1].Hash;
-            afterId = batch[^1].Id;
-        }
-        await SwitchAppendOnlyAsync(db, enabled: true, ct);
+            await AuditLog.LockChainAsync(db, ct);
+            if (!await db.AuditEvents.AnyAsync(e => e.Id == fromId, ct))
+                throw new NotFoundException($"There is no audit event #{fromId}.");
+            var previous = await db.AuditEvents.Where(e => e.Id < fromId).OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(ct)
+                ?? AuditChain.Genesis;
 
-        await audit.AppendAsync(db, actor, AuditActions.AuditResealed, $"audit/{fromId}", ResealDetails(fromId, resealed, reason, replaced), ct: ct);
-        await db.SaveChangesAsync(ct);
+            // The table refuses updates; its owner lifts that for this transaction only (DDL is transactional, and the table lock it
+            // takes keeps every other session out until the commit puts the refusal back).
+            await SwitchAppendOnlyAsync(db, enabled: false, ct);
+            var afterId = fromId - 1;
+            while (true)
+            {
+                var batch = await db.AuditEvents.Where(e => e.Id > afterId).OrderBy(e => e.Id).Take(VerifyBatch).ToListAsync(ct);
+                if (batch.Count == 0) break;
+                replaced.AddRange(AuditChain.Reseal(batch, previous));
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+                resealed += batch.Count;
+                previous = batch[^1].Hash;
+                afterId = batch[^1].Id;
+            }
+            await SwitchAppendOnlyAsync(db, enabled: true, ct);
+
+            await audit.RecordAsync(AuditActions.AuditResealed, $"audit/{fromId}", ResealDetails(fromId, resealed, reason, replaced));
+        }, ct);
         var recorded = db.ChangeTracker.Entries<AuditEvent>().Single().Entity.Id;
-        await tx.CommitAsync(ct);
         return new AuditReseal(fromId, resealed, replaced.Count, recorded);
     }
 

@@ -1,4 +1,5 @@
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Web.Accounts;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -15,7 +16,7 @@ public sealed class AuditedWrite(AuditLog audit)
     /// <see cref="DbUpdateException"/> that <paramref name="refuse"/> turns into an answer throws that answer instead; nothing
     /// of the work stays. The work may save on its own (to learn generated ids) and throw to give everything up.
     /// </summary>
-    public async Task RunAsync(PortalDbContext db, string actor, Func<AuditTrail, Task> work, CancellationToken ct,
+    public async Task RunAsync(PortalDbContext db, Actor actor, Func<AuditTrail, Task> work, CancellationToken ct,
         Func<DbUpdateException, Exception?>? refuse = null)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -31,15 +32,31 @@ public sealed class AuditedWrite(AuditLog audit)
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// <see cref="RunAsync"/> for writers that lose gracefully: when the save finds that someone else wrote the same rows first
+    /// (a concurrency conflict), nothing of the work stays and the answer is false, so the caller can re-read and decide again.
+    /// </summary>
+    public async Task<bool> TryRunAsync(PortalDbContext db, Actor actor, Func<AuditTrail, Task> work, CancellationToken ct)
+    {
+        try
+        {
+            await RunAsync(db, actor, work, ct);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Whether the save broke a unique index: someone created the same name (or took the same turn) at the same moment.</summary>
     public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }
 
 /// <summary>The audit side of one <see cref="AuditedWrite"/>: events are appended in its transaction, in the name of its actor.</summary>
-public sealed class AuditTrail(AuditLog audit, PortalDbContext db, string actor, CancellationToken ct)
+public sealed class AuditTrail(AuditLog audit, PortalDbContext db, Actor actor, CancellationToken ct)
 {
-    public string Actor => actor;
-
+    /// <summary>Appends an event in the actor's name; the audit stores the name only.</summary>
     public Task RecordAsync(string action, string target, string details = "", bool succeeded = true) =>
-        audit.AppendAsync(db, actor, action, target, details, succeeded, ct);
+        audit.AppendAsync(db, actor.Name, action, target, details, succeeded, ct);
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
@@ -27,9 +26,9 @@ public static class CatalogEndpoints
             .RequireAuthorization(Policies.Viewer)
             .WithSummary("List components with their latest version and how many clusters run each version.");
 
-        api.MapPost("/", async (ComponentRegistration registration, CatalogService catalog, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/", async (ComponentRegistration registration, CatalogService catalog, Actor actor, CancellationToken ct) =>
             {
-                var component = await catalog.CreateAsync(registration, user.ActorName(), ct);
+                var component = await catalog.CreateAsync(registration, actor, ct);
                 return Results.Created($"/api/v1/components/{component.Name}", component);
             })
             .RequireAuthorization(Policies.Developer)
@@ -40,9 +39,9 @@ public static class CatalogEndpoints
             .RequireAuthorization(Policies.Viewer)
             .WithSummary("A component with its versions, newest first.");
 
-        api.MapPost("/{name}/versions", async (string name, VersionUpload upload, CatalogService catalog, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/{name}/versions", async (string name, VersionUpload upload, CatalogService catalog, Actor actor, CancellationToken ct) =>
             {
-                var version = await catalog.AddVersionAsync(name, upload, user.ActorName(), ct);
+                var version = await catalog.AddVersionAsync(name, upload, actor, ct);
                 return Results.Created($"/api/v1/components/{name}/versions/{Uri.EscapeDataString(version.Version)}", version);
             })
             .RequireAuthorization(Policies.Developer)

@@ -2,6 +2,7 @@ using System.Text;
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -74,12 +75,12 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory,
             versions.Select(v => new VersionRow(v.Version, v.ReleaseNotes, v.Digest, v.CreatedBy, v.CreatedAt, running.GetValueOrDefault(v.Id))).ToList());
     }
 
-    public async Task<ComponentDetails> CreateAsync(ComponentRegistration registration, string actor, CancellationToken ct = default)
+    public async Task<ComponentDetails> CreateAsync(ComponentRegistration registration, Actor actor, CancellationToken ct = default)
     {
         var name = registration.Name?.Trim() ?? "";
         var ns = registration.Namespace?.Trim() ?? "";
         var description = registration.Description?.Trim() ?? "";
-        var owner = string.IsNullOrWhiteSpace(registration.Owner) ? actor : registration.Owner.Trim();
+        var owner = string.IsNullOrWhiteSpace(registration.Owner) ? actor.Name : registration.Owner.Trim();
         var errors = CatalogRules.ValidateComponent(name, ns, description, owner);
         if (errors.Count > 0) throw new ValidationFailedException(errors);
 
@@ -95,7 +96,7 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory,
     }
 
     /// <summary>Validates the label, the notes and every manifest, then stores the version exactly as uploaded.</summary>
-    public async Task<ComponentVersionDetails> AddVersionAsync(string name, VersionUpload upload, string actor, CancellationToken ct = default)
+    public async Task<ComponentVersionDetails> AddVersionAsync(string name, VersionUpload upload, Actor actor, CancellationToken ct = default)
     {
         var label = upload.Version?.Trim() ?? "";
         var manifests = upload.Manifests ?? "";
@@ -116,7 +117,7 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory,
             Manifests = manifests,
             ReleaseNotes = notes,
             Digest = Manifests.Digest(objects),
-            CreatedBy = actor,
+            CreatedBy = actor.Name,
             CreatedAt = time.GetUtcNow(),
         };
         await write.RunAsync(db, actor, async audit =>

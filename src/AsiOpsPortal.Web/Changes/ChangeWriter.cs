@@ -23,7 +23,7 @@ public sealed class ChangeWriter(
     /// <summary>Stores a new change; <paramref name="record"/> audits it once it has its id.</summary>
     public async Task<ChangeDetail> AddAsync(PortalDbContext db, Change change, Actor actor, Func<AuditTrail, Task> record, CancellationToken ct)
     {
-        await write.RunAsync(db, actor.Name, async audit =>
+        await write.RunAsync(db, actor, async audit =>
         {
             db.Changes.Add(change);
             // The audit names the change by its id, which the first save gives it.
@@ -45,7 +45,7 @@ public sealed class ChangeWriter(
         var change = await db.Changes.Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct)
             ?? throw new NotFoundException($"No change #{id}.");
         var run = false;
-        await write.RunAsync(db, actor.Name, async audit => run = await decide(db, audit, change), ct, Racing);
+        await write.RunAsync(db, actor, async audit => run = await decide(db, audit, change), ct, Racing);
         if (run) rollouts.Start(id);
         await liveUpdates.PublishChangeAsync(id, ct);
         return (await queries.GetAsync(id, ct))!;

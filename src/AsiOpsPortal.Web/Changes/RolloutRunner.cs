@@ -395,22 +395,15 @@ public sealed class RolloutRunner(
     /// <summary>Records that the rollout started or stopped waiting on a freeze; false when someone else wrote the change first.</summary>
     private async Task<bool> RecordWaitingAsync(PortalDbContext db, Change change, string? waitingFor, DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        change.WaitingFor = waitingFor;
-        change.UpdatedAt = now;
-        await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWaiting, ChangeNames.Target(change),
-            waitingFor ?? "nothing holds the rollout any more (no freeze window, no other change's turn); it carries on", ct: ct);
-        try
+        var saved = await new AuditedWrite(audit).TryRunAsync(db, Accounts.Actor.Rollout, trail =>
         {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return false;
-        }
-        await tx.CommitAsync(ct);
-        await liveUpdates.PublishChangeAsync(change.Id, ct);
-        return true;
+            change.WaitingFor = waitingFor;
+            change.UpdatedAt = now;
+            return trail.RecordAsync(AuditActions.ChangeWaiting, ChangeNames.Target(change),
+                waitingFor ?? "nothing holds the rollout any more (no freeze window, no other change's turn); it carries on");
+        }, ct);
+        if (saved) await liveUpdates.PublishChangeAsync(change.Id, ct);
+        return saved;
     }
 
     private enum Recorded { Saved, Raced, Finished }
@@ -419,43 +412,38 @@ public sealed class RolloutRunner(
     private async Task<Recorded> RecordAsync(PortalDbContext db, Run run, Change change, RolloutPhase phase, RolloutTick tick,
         List<RolloutWave> waves, List<RolloutStep> steps, DateTimeOffset now, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        foreach (var (index, status) in tick.WaveChanges)
+        var finished = false;
+        var saved = await new AuditedWrite(audit).TryRunAsync(db, Accounts.Actor.Rollout, async trail =>
         {
-            var wave = waves.Single(w => w.Index == index);
-            wave.Status = status;
-            if (status == WaveStatus.Running) wave.StartedAt = now;
-            if (status == WaveStatus.Soaking) wave.ConvergedAt = now;
-            if (status == WaveStatus.Succeeded) { wave.ConvergedAt ??= now; wave.FinishedAt = now; }
-            await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeWave, ChangeNames.Target(change), $"{phase} wave '{wave.Name}' {status}", ct: ct);
-        }
-        foreach (var step in steps.Where(s => tick.Start.Contains(s.Id)))
-        {
-            step.Status = StepStatus.Applying;
-            step.Attempts++;
-            step.StartedAt = now;
-            step.AppliedAt = null;
-            step.FinishedAt = null;
-            step.Detail = "applying";
-            run.ClaimedHere.Add(step.Id);
-        }
-        foreach (var step in steps.Where(s => tick.TimedOut.Contains(s.Id)))
-        {
-            var deadline = Settings(change, phase, step.Wave).ProgressDeadlineSeconds;
-            step.Status = StepStatus.Failed;
-            step.FinishedAt = now;
-            step.Error = $"did not converge within {deadline} s" + (step.Detail is { Length: > 0 } d ? $" ({d})" : "");
-        }
-        var finished = await ApplyOutcomeAsync(db, change, phase, tick.Outcome, steps, now, ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return Recorded.Raced;
-        }
-        await tx.CommitAsync(ct);
+            foreach (var (index, status) in tick.WaveChanges)
+            {
+                var wave = waves.Single(w => w.Index == index);
+                wave.Status = status;
+                if (status == WaveStatus.Running) wave.StartedAt = now;
+                if (status == WaveStatus.Soaking) wave.ConvergedAt = now;
+                if (status == WaveStatus.Succeeded) { wave.ConvergedAt ??= now; wave.FinishedAt = now; }
+                await trail.RecordAsync(AuditActions.ChangeWave, ChangeNames.Target(change), $"{phase} wave '{wave.Name}' {status}");
+            }
+            foreach (var step in steps.Where(s => tick.Start.Contains(s.Id)))
+            {
+                step.Status = StepStatus.Applying;
+                step.Attempts++;
+                step.StartedAt = now;
+                step.AppliedAt = null;
+                step.FinishedAt = null;
+                step.Detail = "applying";
+                run.ClaimedHere.Add(step.Id);
+            }
+            foreach (var step in steps.Where(s => tick.TimedOut.Contains(s.Id)))
+            {
+                var deadline = Settings(change, phase, step.Wave).ProgressDeadlineSeconds;
+                step.Status = StepStatus.Failed;
+                step.FinishedAt = now;
+                step.Error = $"did not converge within {deadline} s" + (step.Detail is { Length: > 0 } d ? $" ({d})" : "");
+            }
+            finished = await ApplyOutcomeAsync(db, change, phase, tick.Outcome, steps, now, ct);
+        }, ct);
+        if (!saved) return Recorded.Raced;
         await liveUpdates.PublishChangeAsync(run.ChangeId, ct);
         return finished ? Recorded.Finished : Recorded.Saved;
     }

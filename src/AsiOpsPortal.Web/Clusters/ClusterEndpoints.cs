@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
@@ -34,29 +33,29 @@ public static class ClusterEndpoints
             })
             .RequireAuthorization(Policies.Viewer);
 
-        api.MapPost("/", async (ClusterRegistration registration, ClusterService clusters, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/", async (ClusterRegistration registration, ClusterService clusters, Actor actor, CancellationToken ct) =>
             {
-                var cluster = await clusters.RegisterAsync(registration, user.ActorName(), ct);
+                var cluster = await clusters.RegisterAsync(registration, actor, ct);
                 return Results.Created($"/api/v1/clusters/{cluster.Summary.Name}", cluster);
             })
             .RequireAuthorization(Policies.Sre)
             .WithSummary("Register a cluster from a kubeconfig; the portal contacts it before saving.");
 
-        api.MapMethods("/{name}", ["PATCH", "PUT"], async (string name, ClusterMetadataUpdate update, ClusterService clusters, ClaimsPrincipal user, CancellationToken ct) =>
-                await clusters.UpdateAsync(name, update, user.ActorName(), ct))
+        api.MapMethods("/{name}", ["PATCH", "PUT"], async (string name, ClusterMetadataUpdate update, ClusterService clusters, Actor actor, CancellationToken ct) =>
+                await clusters.UpdateAsync(name, update, actor, ct))
             .RequireAuthorization(Policies.Sre)
             .WithSummary("Update environment, region, zone, tier or labels.");
 
-        api.MapDelete("/{name}", async (string name, ClusterService clusters, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapDelete("/{name}", async (string name, ClusterService clusters, Actor actor, CancellationToken ct) =>
             {
-                await clusters.RemoveAsync(name, user.ActorName(), ct);
+                await clusters.RemoveAsync(name, actor, ct);
                 return Results.NoContent();
             })
             .RequireAuthorization(Policies.Sre);
 
-        api.MapPost("/{name}/sync", async (string name, ClusterService clusters, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/{name}/sync", async (string name, ClusterService clusters, Actor actor, CancellationToken ct) =>
             {
-                await clusters.RequestSyncAsync(name, user.ActorName(), ct);
+                await clusters.RequestSyncAsync(name, actor, ct);
                 return Results.Accepted();
             })
             .RequireAuthorization(Policies.Sre)

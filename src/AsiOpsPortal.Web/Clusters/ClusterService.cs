@@ -2,6 +2,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Kubernetes;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using Hangfire;
@@ -29,7 +30,7 @@ public sealed class ClusterService(
         catch (KubeconfigException e) { throw new ValidationFailedException([e.Message]); }
     }
 
-    public async Task<ClusterDetails> RegisterAsync(ClusterRegistration registration, string actor, CancellationToken ct = default)
+    public async Task<ClusterDetails> RegisterAsync(ClusterRegistration registration, Actor actor, CancellationToken ct = default)
     {
         var name = (registration.Name ?? "").Trim();
         var labels = registration.Labels ?? [];
@@ -87,7 +88,7 @@ public sealed class ClusterService(
         return ToDetails(cluster);
     }
 
-    public async Task<ClusterDetails> UpdateAsync(string name, ClusterMetadataUpdate update, string actor, CancellationToken ct = default)
+    public async Task<ClusterDetails> UpdateAsync(string name, ClusterMetadataUpdate update, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var cluster = await FindAsync(db, name, ct);
@@ -108,7 +109,7 @@ public sealed class ClusterService(
         return ToDetails(cluster);
     }
 
-    public async Task RemoveAsync(string name, string actor, CancellationToken ct = default)
+    public async Task RemoveAsync(string name, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var cluster = await FindAsync(db, name, ct);
@@ -120,12 +121,12 @@ public sealed class ClusterService(
         clusters.Forget(cluster.Id);
     }
 
-    public async Task RequestSyncAsync(string name, string actor, CancellationToken ct = default)
+    public async Task RequestSyncAsync(string name, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var id = await db.Clusters.Where(c => c.Name == name).Select(c => (Guid?)c.Id).SingleOrDefaultAsync(ct)
             ?? throw new NotFoundException($"No cluster named '{name}'.");
-        await auditLog.RecordAsync(actor, AuditActions.ClusterSyncRequested, $"cluster/{name}", ct: ct);
+        await auditLog.RecordAsync(actor.Name, AuditActions.ClusterSyncRequested, $"cluster/{name}", ct: ct);
         jobs.Enqueue<InventorySyncJob>(job => job.SyncClusterAsync(id, CancellationToken.None));
     }
 

@@ -3,6 +3,8 @@ using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Kubernetes;
+using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,6 +23,7 @@ public sealed class InventorySync(
     IDbContextFactory<PortalDbContext> dbFactory,
     IClusterClient clusters,
     ClusterTargets targets,
+    AuditedWrite write,
     LiveUpdates liveUpdates,
     IOptions<PortalOptions> options,
     TimeProvider time,
@@ -30,6 +33,8 @@ public sealed class InventorySync(
 
     /// <summary>The first key of the two-key advisory locks that serialise syncs of one cluster.</summary>
     private const int SyncLockSpace = 0x5359_4E43; // "SYNC"
+
+    private static readonly Actor SyncActor = Actor.System("inventory-sync");
 
     public async Task<IReadOnlyList<SyncOutcome>> SyncAllAsync(CancellationToken ct)
     {
@@ -56,15 +61,24 @@ public sealed class InventorySync(
     public async Task<SyncOutcome?> SyncClusterAsync(Guid clusterId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // One sync per cluster at a time ("Sync now" during the recurring sync): the second waits, then re-reads.
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({SyncLockSpace}, hashtext({clusterId.ToString()}))", ct);
-        var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct);
-        if (cluster is null) return null;
+        SyncOutcome? outcome = null;
+        // What a sync finds is state, not anyone's decision: it audits nothing, but writes in one transaction the one way.
+        await write.RunAsync(db, SyncActor, async _ =>
+        {
+            // One sync per cluster at a time ("Sync now" during the recurring sync): the second waits, then re-reads.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({SyncLockSpace}, hashtext({clusterId.ToString()}))", ct);
+            if (await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct) is { } cluster)
+                outcome = await SyncAsync(db, cluster, ct);
+        }, ct);
+        if (outcome is not null) await liveUpdates.PublishClusterSyncedAsync(outcome.Cluster, ct);
+        return outcome;
+    }
 
+    /// <summary>Reads the cluster and records what it found (or that it could not be reached) on the tracked rows; the caller saves.</summary>
+    private async Task<SyncOutcome> SyncAsync(PortalDbContext db, Cluster cluster, CancellationToken ct)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(_options.ClusterSyncTimeout);
-        SyncOutcome outcome;
         try
         {
             var target = targets.For(cluster);
@@ -76,7 +90,7 @@ public sealed class InventorySync(
             Record(cluster, ClusterRules.StatusFromSync(true, nodes.Count, ready), nodes.Count, ready, error: null);
             cluster.KubernetesVersion = probe.KubernetesVersion;
             cluster.ApiLatencyMs = (int)probe.Latency.TotalMilliseconds;
-            outcome = new SyncOutcome(cluster.Name, cluster.Status, nodes.Count, ready, null);
+            return new SyncOutcome(cluster.Name, cluster.Status, nodes.Count, ready, null);
         }
         catch (Exception e) when (e is ClusterCallException or KubeconfigException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
@@ -89,12 +103,8 @@ public sealed class InventorySync(
             db.Attach(cluster);
             // Keep the last known nodes: they are the best information we have while the cluster is unreachable.
             Record(cluster, ClusterStatus.Unreachable, cluster.NodesTotal, cluster.NodesReady, error);
-            outcome = new SyncOutcome(cluster.Name, ClusterStatus.Unreachable, cluster.NodesTotal, cluster.NodesReady, error);
+            return new SyncOutcome(cluster.Name, ClusterStatus.Unreachable, cluster.NodesTotal, cluster.NodesReady, error);
         }
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        await liveUpdates.PublishClusterSyncedAsync(cluster.Name, ct);
-        return outcome;
     }
 
     private void Record(Cluster cluster, ClusterStatus status, int total, int ready, string? error)

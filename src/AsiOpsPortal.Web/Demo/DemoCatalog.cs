@@ -1,3 +1,4 @@
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Infrastructure;
 
@@ -22,7 +23,7 @@ public sealed class DemoCatalog(CatalogService catalog, ILogger<DemoCatalog> log
         ]),
     ];
 
-    public async Task SeedAsync(string actor, CancellationToken ct = default)
+    public async Task SeedAsync(Actor actor, CancellationToken ct = default)
     {
         foreach (var (registration, versions) in Components)
         {

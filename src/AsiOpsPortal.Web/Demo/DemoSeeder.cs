@@ -26,7 +26,7 @@ public sealed class DemoSeeder(
     IBackgroundJobClient jobs,
     ILogger<DemoSeeder> log)
 {
-    public const string DemoActor = "demo-seed";
+    public static readonly Actor DemoActor = Actor.System("demo-seed");
 
     public static readonly IReadOnlyList<(string Name, string Password, string Role)> Users =
     [
@@ -59,12 +59,12 @@ public sealed class DemoSeeder(
             ? JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(path, ct)) ?? []
             : [];
         var result = new Dictionary<string, string>();
-        foreach (var (name, _, _) in Users)
+        foreach (var (name, _, role) in Users)
         {
             if (existing.TryGetValue(name, out var token) && await tokens.AuthenticateAsync(token, ct) is { } principal && principal.Identity?.Name == name)
                 result[name] = token;
             else
-                result[name] = (await tokens.CreateAsync(name, "demo", expiresInDays: null, ct)).Token;
+                result[name] = (await tokens.CreateAsync(new Actor(name, role), "demo", expiresInDays: null, ct)).Token;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }), ct);

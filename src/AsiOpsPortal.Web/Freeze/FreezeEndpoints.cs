@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 
@@ -32,17 +31,17 @@ public static class FreezeEndpoints
                 await freeze.GetAsync(id, ct) ?? throw new NotFoundException($"No freeze window {id}."))
             .RequireAuthorization(Policies.Viewer);
 
-        api.MapPost("/", async (FreezeWindowRequest request, FreezeService freeze, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/", async (FreezeWindowRequest request, FreezeService freeze, Actor actor, CancellationToken ct) =>
             {
-                var created = await freeze.CreateAsync(request, user.ActorName(), ct);
+                var created = await freeze.CreateAsync(request, actor, ct);
                 return Results.Created($"/api/v1/freeze-windows/{created.Id}", created);
             })
             .RequireAuthorization(Policies.Sre)
             .WithSummary("Create a deny (default) or allow window: one-off (start, end) or recurring (start, rrule, durationMinutes), in timeZone.");
 
-        api.MapDelete("/{id:guid}", async (Guid id, FreezeService freeze, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapDelete("/{id:guid}", async (Guid id, FreezeService freeze, Actor actor, CancellationToken ct) =>
             {
-                await freeze.DeleteAsync(id, user.ActorName(), ct);
+                await freeze.DeleteAsync(id, actor, ct);
                 return Results.NoContent();
             })
             .RequireAuthorization(Policies.Sre);

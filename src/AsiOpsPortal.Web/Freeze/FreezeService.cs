@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Pipelines;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Infrastructure;
@@ -45,10 +46,10 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
         return window is null ? null : ToView(window, await CalendarAsync(ct));
     }
 
-    public async Task<FreezeWindowView> CreateAsync(FreezeWindowRequest request, string actor, CancellationToken ct = default)
+    public async Task<FreezeWindowView> CreateAsync(FreezeWindowRequest request, Actor actor, CancellationToken ct = default)
     {
         var window = Parse(request);
-        window.CreatedBy = actor;
+        window.CreatedBy = actor.Name;
         window.CreatedAt = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await write.RunAsync(db, actor, async audit =>
@@ -61,7 +62,7 @@ public sealed class FreezeService(IDbContextFactory<PortalDbContext> dbFactory, 
         return ToView(window, await CalendarAsync(ct));
     }
 
-    public async Task DeleteAsync(Guid id, string actor, CancellationToken ct = default)
+    public async Task DeleteAsync(Guid id, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var window = await db.FreezeWindows.SingleOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"No freeze window {id}.");

@@ -2,6 +2,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Gates;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Web.Infrastructure;
@@ -35,7 +36,7 @@ public sealed class GateChecks(IDbContextFactory<PortalDbContext> dbFactory, Gat
         foreach (var gate in gates.Where(g => !passed.Contains(g.Id) && GateRules.Concerns(g, clusters)))
         {
             var call = await client.AskAsync(gate, GatePayload.For(gate, stage, change, wave), change.Id, wave, ct);
-            await write.RunAsync(db, "rollout", async audit =>
+            await write.RunAsync(db, Actor.Rollout, async audit =>
             {
                 db.GateCalls.Add(call);
                 await audit.RecordAsync(AuditActions.GateAsked, $"change/{change.Id}",

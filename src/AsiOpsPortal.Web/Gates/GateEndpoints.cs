@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 
@@ -18,17 +17,17 @@ public static class GateEndpoints
                 await gates.GetAsync(id, ct) ?? throw new NotFoundException($"No gate {id}."))
             .RequireAuthorization(Policies.Viewer);
 
-        api.MapPost("/", async (GateDraft draft, GateService gates, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/", async (GateDraft draft, GateService gates, Actor actor, CancellationToken ct) =>
             {
-                var gate = await gates.CreateAsync(draft, user.ActorName(), ct);
+                var gate = await gates.CreateAsync(draft, actor, ct);
                 return Results.Created($"/api/v1/gates/{gate.Id}", gate);
             })
             .RequireAuthorization(Policies.Sre)
             .WithSummary("Register a gate: the portal POSTs to it before the change, before or after each wave (SRE).");
 
-        api.MapDelete("/{id:guid}", async (Guid id, GateService gates, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapDelete("/{id:guid}", async (Guid id, GateService gates, Actor actor, CancellationToken ct) =>
             {
-                await gates.DeleteAsync(id, user.ActorName(), ct);
+                await gates.DeleteAsync(id, actor, ct);
                 return Results.NoContent();
             })
             .RequireAuthorization(Policies.Sre);

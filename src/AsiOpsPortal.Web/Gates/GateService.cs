@@ -1,6 +1,7 @@
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Gates;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -33,7 +34,7 @@ public sealed class GateService(
     /// <summary>The hosts gates may call, for forms that want to say so before anyone types a URL.</summary>
     public IReadOnlyList<string> AllowedHosts => options.Value.GateAllowedHosts;
 
-    public async Task<GateView> CreateAsync(GateDraft draft, string actor, CancellationToken ct = default)
+    public async Task<GateView> CreateAsync(GateDraft draft, Actor actor, CancellationToken ct = default)
     {
         var name = (draft.Name ?? "").Trim();
         var url = (draft.Url ?? "").Trim();
@@ -50,7 +51,7 @@ public sealed class GateService(
         {
             Name = name, Url = url, Stage = stage!.Value, Scope = scope, TimeoutSeconds = timeout, Retries = retries,
             Enabled = draft.Enabled ?? true, HeaderNames = headers.Keys.Order(StringComparer.OrdinalIgnoreCase).ToList(),
-            EncryptedHeaders = protector.Protect(headers), CreatedBy = actor, CreatedAt = time.GetUtcNow(),
+            EncryptedHeaders = protector.Protect(headers), CreatedBy = actor.Name, CreatedAt = time.GetUtcNow(),
         };
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await write.RunAsync(db, actor, async audit =>
@@ -62,7 +63,7 @@ public sealed class GateService(
         return GateView.Of(gate);
     }
 
-    public async Task DeleteAsync(Guid id, string actor, CancellationToken ct = default)
+    public async Task DeleteAsync(Guid id, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var gate = await db.Gates.SingleOrDefaultAsync(g => g.Id == id, ct) ?? throw new NotFoundException($"No gate {id}.");

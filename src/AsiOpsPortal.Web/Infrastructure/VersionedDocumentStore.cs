@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using Microsoft.EntityFrameworkCore;
 
@@ -32,7 +33,7 @@ public sealed class VersionedDocumentStore(IDbContextFactory<PortalDbContext> db
     public Task<bool> ExistsAsync<T>(PortalDbContext db, string name, CancellationToken ct) where T : class, IVersionedDocument =>
         db.Set<T>().AnyAsync(Named<T>(name), ct);
 
-    public async Task AddAsync<T>(PortalDbContext db, DocumentKind kind, T document, string actor, string action, string details, CancellationToken ct)
+    public async Task AddAsync<T>(PortalDbContext db, DocumentKind kind, T document, Actor actor, string action, string details, CancellationToken ct)
         where T : class, IVersionedDocument
     {
         Stamp(document, actor);
@@ -50,7 +51,7 @@ public sealed class VersionedDocumentStore(IDbContextFactory<PortalDbContext> db
     }
 
     /// <summary>Saves the edits made to the tracked <paramref name="document"/>, described by <paramref name="changes"/>.</summary>
-    public async Task SaveEditAsync<T>(PortalDbContext db, DocumentKind kind, T document, string actor, string action, string changes, CancellationToken ct)
+    public async Task SaveEditAsync<T>(PortalDbContext db, DocumentKind kind, T document, Actor actor, string action, string changes, CancellationToken ct)
         where T : class, IVersionedDocument
     {
         Stamp(document, actor);
@@ -66,7 +67,7 @@ public sealed class VersionedDocumentStore(IDbContextFactory<PortalDbContext> db
         }
     }
 
-    public async Task RemoveAsync<T>(PortalDbContext db, DocumentKind kind, T document, string actor, string action, string details, CancellationToken ct)
+    public async Task RemoveAsync<T>(PortalDbContext db, DocumentKind kind, T document, Actor actor, string action, string details, CancellationToken ct)
         where T : class, IVersionedDocument =>
         await write.RunAsync(db, actor, async audit =>
         {
@@ -74,9 +75,9 @@ public sealed class VersionedDocumentStore(IDbContextFactory<PortalDbContext> db
             await audit.RecordAsync(action, kind.Target(document.Name), details);
         }, ct);
 
-    private void Stamp(IVersionedDocument document, string actor)
+    private void Stamp(IVersionedDocument document, Actor actor)
     {
-        document.UpdatedBy = actor;
+        document.UpdatedBy = actor.Name;
         document.UpdatedAt = time.GetUtcNow();
     }
 

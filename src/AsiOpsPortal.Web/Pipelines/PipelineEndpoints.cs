@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Text;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Web.Accounts;
@@ -33,10 +32,10 @@ public static class PipelineEndpoints
             .Produces<PipelineDocument>(StatusCodes.Status200OK, "application/json", DocumentHttp.YamlTypes)
             .WithSummary("One pipeline as JSON, or as YAML with Accept: application/yaml or ?format=yaml.");
 
-        api.MapPost("/", async (string? format, HttpContext http, PipelineService pipelines, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/", async (string? format, HttpContext http, PipelineService pipelines, Actor actor, CancellationToken ct) =>
             {
                 if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("pipeline");
-                var created = await pipelines.CreateAsync(PipelineService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct)), user.ActorName(), ct);
+                var created = await pipelines.CreateAsync(PipelineService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct)), actor, ct);
                 http.Response.Headers.Location = $"/api/v1/pipelines/{created.Document.Name}";
                 return Respond(http, format, StatusCodes.Status201Created, created);
             })
@@ -44,20 +43,20 @@ public static class PipelineEndpoints
             .Accepts<PipelineDocument>("application/json", DocumentHttp.YamlTypes)
             .WithSummary("Create a pipeline from JSON or YAML.");
 
-        api.MapPut("/{name}", async (string name, string? format, HttpContext http, PipelineService pipelines, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPut("/{name}", async (string name, string? format, HttpContext http, PipelineService pipelines, Actor actor, CancellationToken ct) =>
             {
                 if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("pipeline");
                 var document = PipelineService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct));
-                var updated = await pipelines.UpdateAsync(name, document, DocumentHttp.ExpectedVersion(http.Request, "pipeline"), user.ActorName(), ct);
+                var updated = await pipelines.UpdateAsync(name, document, DocumentHttp.ExpectedVersion(http.Request, "pipeline"), actor, ct);
                 return Respond(http, format, StatusCodes.Status200OK, updated);
             })
             .RequireAuthorization(Policies.Sre)
             .Accepts<PipelineDocument>("application/json", DocumentHttp.YamlTypes)
             .WithSummary("Replace a pipeline's description, scope and waves; If-Match with the ETag refuses to overwrite a newer save (409).");
 
-        api.MapDelete("/{name}", async (string name, PipelineService pipelines, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapDelete("/{name}", async (string name, PipelineService pipelines, Actor actor, CancellationToken ct) =>
             {
-                await pipelines.DeleteAsync(name, user.ActorName(), ct);
+                await pipelines.DeleteAsync(name, actor, ct);
                 return Results.NoContent();
             })
             .RequireAuthorization(Policies.Sre);

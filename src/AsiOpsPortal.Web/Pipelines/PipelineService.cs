@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Scheduling;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Scheduling;
 using Microsoft.EntityFrameworkCore;
@@ -46,7 +47,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         return await LoadPolicyNamesAsync(db, ct);
     }
 
-    public async Task<PipelineView> CreateAsync(PipelineDocument document, string actor, CancellationToken ct = default)
+    public async Task<PipelineView> CreateAsync(PipelineDocument document, Actor actor, CancellationToken ct = default)
     {
         document = Normalize(document);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -62,7 +63,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
     /// Replaces a pipeline's description, scope and waves. With <paramref name="expectedVersion"/> (the version the editor
     /// loaded), refuses to save over anyone else's save in between. An edit that changes nothing writes nothing.
     /// </summary>
-    public async Task<PipelineView> UpdateAsync(string name, PipelineDocument document, uint? expectedVersion, string actor, CancellationToken ct = default)
+    public async Task<PipelineView> UpdateAsync(string name, PipelineDocument document, uint? expectedVersion, Actor actor, CancellationToken ct = default)
     {
         document = Normalize(document);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -83,7 +84,7 @@ public sealed class PipelineService(IDbContextFactory<PortalDbContext> dbFactory
         return ToView(pipeline);
     }
 
-    public async Task DeleteAsync(string name, string actor, CancellationToken ct = default)
+    public async Task DeleteAsync(string name, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var pipeline = await documents.LoadAsync<Pipeline>(db, Kind, name, ct);

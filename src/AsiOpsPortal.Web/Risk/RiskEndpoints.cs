@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 
@@ -22,8 +21,8 @@ public static class RiskEndpoints
                 await risk.GetAsync(name, ct) ?? throw new NotFoundException($"No risk rule named '{name}'."))
             .RequireAuthorization(Policies.Sre);
 
-        api.MapPut("/{name}", async (string name, RiskRuleUpdate update, RiskService risk, ClaimsPrincipal user, CancellationToken ct) =>
-                await risk.UpdateAsync(name, update, user.ActorName(), ct))
+        api.MapPut("/{name}", async (string name, RiskRuleUpdate update, RiskService risk, Actor actor, CancellationToken ct) =>
+                await risk.UpdateAsync(name, update, actor, ct))
             .RequireAuthorization(Policies.Admin)
             .WithSummary("Change a rule's settings (Admin): enabled, severity (blocking | warning), parameters, scope; audited.");
     }

@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Risk;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -30,7 +31,7 @@ public sealed class RiskService(IDbContextFactory<PortalDbContext> dbFactory, Au
         return ToView(rule, RiskEvaluator.Effective(rule, await LoadSettingsAsync(db, ct)));
     }
 
-    public async Task<RiskRuleView> UpdateAsync(string name, RiskRuleUpdate update, string actor, CancellationToken ct = default)
+    public async Task<RiskRuleView> UpdateAsync(string name, RiskRuleUpdate update, Actor actor, CancellationToken ct = default)
     {
         var rule = BuiltInRules.Find(name) ?? throw new NotFoundException($"No risk rule named '{name}'. Rules: {string.Join(", ", BuiltInRules.All.Select(r => r.Name))}.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -55,7 +56,7 @@ public sealed class RiskService(IDbContextFactory<PortalDbContext> dbFactory, Au
         problems.AddRange(rule.Problems(setting));
         if (problems.Count > 0) throw new ValidationFailedException(problems);
 
-        setting.UpdatedBy = actor;
+        setting.UpdatedBy = actor.Name;
         setting.UpdatedAt = time.GetUtcNow();
         await write.RunAsync(db, actor, audit => audit.RecordAsync(AuditActions.RiskRuleUpdated, $"risk-rule/{rule.Name}", $"{before} → {Describe(setting)}"), ct);
         return ToView(rule, setting);

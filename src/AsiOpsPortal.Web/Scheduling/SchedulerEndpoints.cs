@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Text;
 using AsiOpsPortal.Core.Documents;
 using AsiOpsPortal.Core.Scheduling;
@@ -34,10 +33,10 @@ public static class SchedulerEndpoints
             .Produces<SchedulerPolicyDocument>(StatusCodes.Status200OK, "application/json", DocumentHttp.YamlTypes)
             .WithSummary("One policy as JSON, or as YAML with Accept: application/yaml or ?format=yaml.");
 
-        api.MapPost("/policies", async (string? format, HttpContext http, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/policies", async (string? format, HttpContext http, SchedulerService scheduler, Actor actor, CancellationToken ct) =>
             {
                 if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("policy");
-                var created = await scheduler.CreateAsync(SchedulerService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct)), user.ActorName(), ct);
+                var created = await scheduler.CreateAsync(SchedulerService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct)), actor, ct);
                 http.Response.Headers.Location = $"/api/v1/scheduler/policies/{created.Document.Name}";
                 return Respond(http, format, StatusCodes.Status201Created, created);
             })
@@ -45,29 +44,29 @@ public static class SchedulerEndpoints
             .Accepts<SchedulerPolicyDocument>("application/json", DocumentHttp.YamlTypes)
             .WithSummary("Create a scheduler policy from JSON or YAML.");
 
-        api.MapPut("/policies/{name}", async (string name, string? format, HttpContext http, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPut("/policies/{name}", async (string name, string? format, HttpContext http, SchedulerService scheduler, Actor actor, CancellationToken ct) =>
             {
                 if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("policy");
                 var document = SchedulerService.Import(await DocumentHttp.ReadBodyAsync(http.Request, ct));
-                return Respond(http, format, StatusCodes.Status200OK, await scheduler.UpdateAsync(name, document, DocumentHttp.ExpectedVersion(http.Request, "policy"), user.ActorName(), ct));
+                return Respond(http, format, StatusCodes.Status200OK, await scheduler.UpdateAsync(name, document, DocumentHttp.ExpectedVersion(http.Request, "policy"), actor, ct));
             })
             .RequireAuthorization(Policies.Sre)
             .Accepts<SchedulerPolicyDocument>("application/json", DocumentHttp.YamlTypes)
             .WithSummary("Replace a policy's settings; If-Match with the ETag refuses to overwrite a newer save (409).");
 
-        api.MapDelete("/policies/{name}", async (string name, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapDelete("/policies/{name}", async (string name, SchedulerService scheduler, Actor actor, CancellationToken ct) =>
             {
-                await scheduler.DeleteAsync(name, user.ActorName(), ct);
+                await scheduler.DeleteAsync(name, actor, ct);
                 return Results.NoContent();
             })
             .RequireAuthorization(Policies.Sre);
 
-        api.MapPost("/preview", async (HttpContext http, SchedulerService scheduler, ClaimsPrincipal user, CancellationToken ct) =>
+        api.MapPost("/preview", async (HttpContext http, SchedulerService scheduler, Actor actor, CancellationToken ct) =>
             {
                 if (!DocumentHttp.HasDocumentBody(http.Request)) return DocumentHttp.UnsupportedMediaType("policy");
                 var body = await DocumentHttp.ReadBodyAsync(http.Request, ct);
                 var preview = PolicyNamed(body) is { } name
-                    ? await scheduler.PreviewAsync(name, user.ActorName(), ct)
+                    ? await scheduler.PreviewAsync(name, actor, ct)
                     : await scheduler.PreviewAsync(SchedulerService.Import(body), ct);
                 return Results.Json(preview);
             })

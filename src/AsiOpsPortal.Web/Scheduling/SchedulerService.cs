@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Core.Scheduling;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -37,7 +38,7 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
         return policy is null ? null : ToView(policy);
     }
 
-    public async Task<SchedulerPolicyView> CreateAsync(SchedulerPolicyDocument document, string actor, CancellationToken ct = default)
+    public async Task<SchedulerPolicyView> CreateAsync(SchedulerPolicyDocument document, Actor actor, CancellationToken ct = default)
     {
         document = SchedulerYaml.Normalize(document);
         Validate(document);
@@ -53,7 +54,7 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
     /// Replaces a policy's settings. With <paramref name="expectedVersion"/> (the version the editor loaded), refuses to save
     /// over anyone else's save in between. An edit that changes nothing writes nothing.
     /// </summary>
-    public async Task<SchedulerPolicyView> UpdateAsync(string name, SchedulerPolicyDocument document, uint? expectedVersion, string actor, CancellationToken ct = default)
+    public async Task<SchedulerPolicyView> UpdateAsync(string name, SchedulerPolicyDocument document, uint? expectedVersion, Actor actor, CancellationToken ct = default)
     {
         document = SchedulerYaml.Normalize(document);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -70,7 +71,7 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
         return ToView(policy);
     }
 
-    public async Task DeleteAsync(string name, string actor, CancellationToken ct = default)
+    public async Task DeleteAsync(string name, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var policy = await documents.LoadAsync<SchedulerPolicy>(db, Kind, name, ct);
@@ -112,7 +113,7 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
     /// Previews the saved policy <paramref name="name"/>: its plan against the fleet now, compared with its previous preview,
     /// which this one then replaces.
     /// </summary>
-    public async Task<SchedulerPreviewView> PreviewAsync(string name, string actor, CancellationToken ct = default)
+    public async Task<SchedulerPreviewView> PreviewAsync(string name, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var policy = await db.SchedulerPolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, ct) ?? throw Kind.NotFound(name);
@@ -123,7 +124,7 @@ public sealed class SchedulerService(IDbContextFactory<PortalDbContext> dbFactor
         if (previous is null) db.SchedulerPreviews.Add(previous = new SchedulerPreview { PolicyId = policy.Id });
         previous.Plan = plan.ToChangePlan();
         previous.PreviewedAt = view.At;
-        previous.PreviewedBy = actor;
+        previous.PreviewedBy = actor.Name;
         try
         {
             await db.SaveChangesAsync(ct);

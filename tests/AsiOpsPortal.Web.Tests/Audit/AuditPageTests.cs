@@ -19,7 +19,7 @@ public sealed class AuditPageTests : IAsyncLifetime
             new SeedCluster("prod-hz-01", "prod", "cn-hangzhou"),
             new SeedCluster("prod-hz-02", "prod", "cn-hangzhou"),
             new SeedCluster("test-bj-01", "test", "cn-beijing"));
-        await _portal.Clusters.RequestSyncAsync("prod-hz-02", "carol");
+        await _portal.Clusters.RequestSyncAsync("prod-hz-02", People.Carol);
     }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();

@@ -58,7 +58,7 @@ public sealed class AddComponentTests : IAsyncLifetime
     [Fact]
     public async Task AddComponent_SaysTheNameIsTaken_WhenAComponentAlreadyHasIt()
     {
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "", null), "bob");
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "", null), People.Bob);
         var cut = RenderFilled("web-frontend", "web");
 
         cut.Click("[data-testid=submit]");

@@ -58,10 +58,10 @@ public sealed class ComponentListTests : IAsyncLifetime
     {
         await _portal.SeedAsync(new SeedCluster("prod-bj-01", "prod", "cn-beijing"), new SeedCluster("prod-bj-02", "prod", "cn-beijing"),
             new SeedCluster("test-hz-01", "test", "cn-hangzhou"));
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "The storefront.", "team-web"), "alice");
-        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.26.2", SampleManifests.Web("nginx:1.26.2")), "alice");
-        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.3", SampleManifests.Web("nginx:1.27.3")), "alice");
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("node-agent", "kube-system", "Node metrics.", null), "alice");
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "The storefront.", "team-web"), People.Alice);
+        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.26.2", SampleManifests.Web("nginx:1.26.2")), People.Alice);
+        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.3", SampleManifests.Web("nginx:1.27.3")), People.Alice);
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("node-agent", "kube-system", "Node metrics.", null), People.Alice);
         await _portal.RecordReleaseAsync("prod-bj-01", "web-frontend", "1.26.2");
         await _portal.RecordReleaseAsync("prod-bj-02", "web-frontend", "1.26.2");
         await _portal.RecordReleaseAsync("test-hz-01", "web-frontend", "1.27.3");
@@ -79,7 +79,7 @@ public sealed class ComponentListTests : IAsyncLifetime
     [Fact]
     public async Task ComponentList_ShowsMarkupAsText_WhenADescriptionContainsHtml()
     {
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("web", "web", "<b>bold</b><script>alert(1)</script>", "<i>me</i>"), "alice");
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("web", "web", "<b>bold</b><script>alert(1)</script>", "<i>me</i>"), People.Alice);
 
         var cut = RenderSettled();
 
@@ -92,8 +92,8 @@ public sealed class ComponentListTests : IAsyncLifetime
     [Fact]
     public async Task ComponentList_ShowsOnlyMatchingComponents_WhenSearching()
     {
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "The storefront.", null), "alice");
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("node-agent", "kube-system", "Node metrics.", null), "alice");
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "The storefront.", null), People.Alice);
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("node-agent", "kube-system", "Node metrics.", null), People.Alice);
         var cut = RenderSettled();
 
         cut.Type("[data-testid=component-search]", "metrics");

@@ -17,8 +17,8 @@ public sealed class ComponentPageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _portal = await PortalTestContext.CreateAsync(nameof(ComponentPageTests), "alice", Roles.Developer);
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "The storefront.", null), "alice");
-        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.26.2", SampleManifests.Web("nginx:1.26.2"), "First."), "alice");
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "The storefront.", null), People.Alice);
+        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.26.2", SampleManifests.Web("nginx:1.26.2"), "First."), People.Alice);
     }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
@@ -99,7 +99,7 @@ public sealed class ComponentPageTests : IAsyncLifetime
     public async Task ComponentPage_ShowsWhichVersionEachClusterRunsDriftedFirst_WhenReleasesAreRecorded()
     {
         await _portal.SeedAsync(new SeedCluster("prod-bj-01", "prod", "cn-beijing"), new SeedCluster("test-hz-01", "test", "cn-hangzhou"));
-        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.3", SampleManifests.Web("nginx:1.27.3")), "alice");
+        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.3", SampleManifests.Web("nginx:1.27.3")), People.Alice);
         await _portal.RecordReleaseAsync("prod-bj-01", "web-frontend", "1.26.2");
         await _portal.RecordReleaseAsync("test-hz-01", "web-frontend", "1.27.3", drift: "Deployment web/web: spec.replicas is 5, expected 3");
 

@@ -14,10 +14,10 @@ public sealed class VersionDiffTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _portal = await PortalTestContext.CreateAsync(nameof(VersionDiffTests), "dave", Roles.Viewer);
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "", null), "alice");
-        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.26.2", SampleManifests.Web("nginx:1.26.2", replicas: 3)), "alice");
-        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.3", SampleManifests.Web("nginx:1.27.3", replicas: 3)), "alice");
-        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.4", SampleManifests.Web("nginx:1.27.3", replicas: 5)), "alice");
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("web-frontend", "web", "", null), People.Alice);
+        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.26.2", SampleManifests.Web("nginx:1.26.2", replicas: 3)), People.Alice);
+        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.3", SampleManifests.Web("nginx:1.27.3", replicas: 3)), People.Alice);
+        await _portal.Catalog.AddVersionAsync("web-frontend", new VersionUpload("1.27.4", SampleManifests.Web("nginx:1.27.3", replicas: 5)), People.Alice);
     }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();
@@ -88,8 +88,8 @@ public sealed class VersionDiffTests : IAsyncLifetime
     [Fact]
     public async Task VersionDiff_SaysThereIsNothingToCompare_WhenTheComponentHasOneVersion()
     {
-        await _portal.Catalog.CreateAsync(new ComponentRegistration("node-agent", "kube-system", "", null), "alice");
-        await _portal.Catalog.AddVersionAsync("node-agent", new VersionUpload("1.8.1", SampleManifests.Web()), "alice");
+        await _portal.Catalog.CreateAsync(new ComponentRegistration("node-agent", "kube-system", "", null), People.Alice);
+        await _portal.Catalog.AddVersionAsync("node-agent", new VersionUpload("1.8.1", SampleManifests.Web()), People.Alice);
 
         var cut = RenderDiff("components/node-agent/diff", "node-agent");
 

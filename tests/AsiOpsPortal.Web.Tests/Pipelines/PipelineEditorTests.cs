@@ -38,7 +38,7 @@ public sealed class PipelineEditorTests : IAsyncLifetime
     }
 
     private Task<PipelineView> SaveExistingAsync(params WaveSpec[] waves) => _portal.Pipelines.CreateAsync(
-        new PipelineDocument("standard", "Tests first.", "environment in (test,staging)", [.. waves]), "carol");
+        new PipelineDocument("standard", "Tests first.", "environment in (test,staging)", [.. waves]), People.Carol);
 
     /// <summary>The clusters a zone shows, top to bottom.</summary>
     private static List<string> ClustersIn(IRenderedComponent<PipelineEditor> cut, string zone) =>
@@ -136,7 +136,7 @@ public sealed class PipelineEditorTests : IAsyncLifetime
     [Fact]
     public async Task PipelineEditor_SavesTheDynamicStage_WhenAPolicyIsChosenForTheRest()
     {
-        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), "carol");
+        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), People.Carol);
         await SaveExistingAsync(new WaveSpec { Name = "canary", Clusters = ["test-hz-01"] });
         var cut = RenderEditor("standard");
         Assert.Contains("none", cut.Find("[data-testid=then-stage] input").GetAttribute("value"));
@@ -157,9 +157,9 @@ public sealed class PipelineEditorTests : IAsyncLifetime
     [Fact]
     public async Task PipelineEditor_RemovesTheDynamicStage_WhenNoneIsChosen()
     {
-        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), "carol");
+        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), People.Carol);
         await _portal.Pipelines.CreateAsync(new PipelineDocument("standard", "", null, [new WaveSpec { Name = "canary", Clusters = ["test-hz-01"] }],
-            new DynamicStage { SchedulerPolicy = "balanced" }), "carol");
+            new DynamicStage { SchedulerPolicy = "balanced" }), People.Carol);
         var cut = RenderEditor("standard");
         Assert.Equal("balanced", cut.Find("[data-testid=then-stage] input").GetAttribute("value"));
 
@@ -238,7 +238,7 @@ public sealed class PipelineEditorTests : IAsyncLifetime
         var cut = RenderEditor("standard");
         MoveWithMenu(cut, "test-sh-01", "Move to wave canary");
         var theirs = (await _portal.Pipelines.GetAsync("standard"))!;
-        await _portal.Pipelines.UpdateAsync("standard", theirs.Document with { Description = "Carol's version." }, theirs.Version, "carol");
+        await _portal.Pipelines.UpdateAsync("standard", theirs.Document with { Description = "Carol's version." }, theirs.Version, People.Carol);
 
         cut.Click("[data-testid=save]");
 

@@ -47,7 +47,7 @@ public sealed class PipelineListTests : IAsyncLifetime
         await _portal.Pipelines.CreateAsync(new PipelineDocument("standard", "Tests first.", "tier", [
             new WaveSpec { Name = "canary", Clusters = ["test-hz-01"] },
             new WaveSpec { Name = "prod", Clusters = ["prod-bj-01"] },
-        ]), "carol");
+        ]), People.Carol);
 
         var cut = _portal.Render<PipelineList>();
 
@@ -63,9 +63,9 @@ public sealed class PipelineListTests : IAsyncLifetime
     [Fact]
     public async Task PipelineList_EndsTheWavesWithThePolicy_WhenThePipelineHasADynamicStage()
     {
-        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), "carol");
+        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), People.Carol);
         await _portal.Pipelines.CreateAsync(new PipelineDocument("standard-then-balanced", "", null, [new WaveSpec { Name = "canary", Clusters = ["test-hz-01"] }],
-            new DynamicStage { SchedulerPolicy = "balanced" }), "carol");
+            new DynamicStage { SchedulerPolicy = "balanced" }), People.Carol);
 
         var cut = _portal.Render<PipelineList>();
 

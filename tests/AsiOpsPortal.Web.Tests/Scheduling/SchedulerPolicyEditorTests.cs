@@ -15,7 +15,7 @@ public sealed class SchedulerPolicyEditorTests : IAsyncLifetime
     {
         _portal = await PortalTestContext.CreateAsync(nameof(SchedulerPolicyEditorTests));
         await _portal.SeedAsync(new SeedCluster("test-hz-01", "test", "cn-hangzhou", Tier: 3), new SeedCluster("prod-hz-01", "prod", "cn-hangzhou", Tier: 1));
-        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), "carol");
+        await _portal.Scheduler.CreateAsync(SchedulerPolicyDocument.Default("balanced"), People.Carol);
     }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();

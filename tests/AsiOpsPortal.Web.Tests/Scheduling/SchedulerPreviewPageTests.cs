@@ -23,7 +23,7 @@ public sealed class SchedulerPreviewPageTests : IAsyncLifetime
         var policy = SchedulerPolicyDocument.Default("balanced");
         policy.Filters.Regions = ["cn-hangzhou", "cn-shanghai", "cn-beijing"];
         policy.Shaping.CanarySize = 1;
-        await _portal.Scheduler.CreateAsync(policy, "carol");
+        await _portal.Scheduler.CreateAsync(policy, People.Carol);
     }
 
     public async Task DisposeAsync() => await _portal.DisposeAsync();

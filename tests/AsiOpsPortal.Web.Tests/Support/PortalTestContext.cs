@@ -144,7 +144,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         foreach (var c in clusters)
         {
             Fleet.With(c.Name, c.Nodes, c.NotReady);
-            await Clusters.RegisterAsync(new ClusterRegistration(c.Name, KubeconfigFor(c.Name), null, c.Environment, c.Region, null, c.Tier, null), "seed");
+            await Clusters.RegisterAsync(new ClusterRegistration(c.Name, KubeconfigFor(c.Name), null, c.Environment, c.Region, null, c.Tier, null), Actor.System("seed"));
         }
         foreach (var c in clusters.Where(c => c.Unreachable is not null))
             Fleet.Failing(c.Name, ClusterFailure.Unreachable, c.Unreachable!);

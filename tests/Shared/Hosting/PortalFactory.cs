@@ -113,7 +113,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         foreach (var (name, password, role) in DemoSeeder.Users)
         {
             await users.EnsureUserAsync(name, name, password, role);
-            _tokens[name] = (await tokens.CreateAsync(name, "tests", expiresInDays: 1)).Token;
+            _tokens[name] = (await tokens.CreateAsync(new Actor(name, role), "tests", expiresInDays: 1)).Token;
         }
     }
 
