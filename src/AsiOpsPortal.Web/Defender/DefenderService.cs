@@ -35,7 +35,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
         budget.CreatedBy = budget.UpdatedBy = actor.Name;
         budget.CreatedAt = budget.UpdatedAt = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await write.RunAsync(db, actor.Name, async audit =>
+        await write.RunAsync(db, actor, async audit =>
         {
             db.DefenderBudgets.Add(budget);
             db.DefenderStates.Add(new DefenderState { Id = budget.Id });
@@ -54,7 +54,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
     {
         var edited = Parse(request with { Name = name });
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await write.RunAsync(db, actor.Name, async audit =>
+        await write.RunAsync(db, actor, async audit =>
         {
             var budget = await LockAsync(db, name, ct);
             (budget.Scope, budget.Resources, budget.Verbs, budget.Limits, budget.Breaker, budget.Mode) =
@@ -70,7 +70,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
     public async Task DeleteAsync(string name, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await write.RunAsync(db, actor.Name, async audit =>
+        await write.RunAsync(db, actor, async audit =>
         {
             var budget = await LockAsync(db, name, ct);
             db.DefenderBudgets.Remove(budget);
@@ -85,7 +85,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
     {
         if (string.IsNullOrWhiteSpace(reason)) throw new ValidationFailedException(["reason: say why the breaker may close."]);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await write.RunAsync(db, actor.Name, async audit =>
+        await write.RunAsync(db, actor, async audit =>
         {
             var budget = await LockAsync(db, name, ct);
             var state = await db.DefenderStates.SingleAsync(s => s.Id == budget.Id, ct);
@@ -117,7 +117,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
         };
         if (AgentLimits.Validate(limit) is { Count: > 0 } problems) throw new ValidationFailedException(problems);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await write.RunAsync(db, actor.Name, async audit =>
+        await write.RunAsync(db, actor, async audit =>
         {
             db.DefenderAgentLimits.Add(limit);
             db.DefenderStates.Add(new DefenderState { Id = limit.Id });
@@ -130,7 +130,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
     public async Task DeleteAgentLimitAsync(Guid id, Actor actor, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await write.RunAsync(db, actor.Name, async audit =>
+        await write.RunAsync(db, actor, async audit =>
         {
             await LockStateAsync(db, id, ct);
             var limit = await db.DefenderAgentLimits.SingleOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"No agent limit {id}.");
