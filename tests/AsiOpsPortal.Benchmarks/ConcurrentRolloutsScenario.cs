@@ -94,6 +94,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         var ratios = ended.Select(c => (c.FinishedAt!.Value - c.PlanFrozenAt!.Value) / ideal).ToList();
         var pickups = await RolloutScenario.PickupLatenciesAsync(portal.Db.ConnectionString, nameof(InventorySyncJob));
         var rolloutPickups = await RolloutScenario.PickupLatenciesAsync(portal.Db.ConnectionString);
+        var rolloutJobs = await RolloutScenario.PickupLatenciesAsync(portal.Db.ConnectionString, from: "Processing", to: "Succeeded");
         await NoteWhereTimeGoesAsync(db, ended, ideal, size.Convergence);
 
         figures.Add("rollouts", ids.Count, "count");
@@ -106,6 +107,8 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         figures.Add("syncs", pickups.Count, "count");
         figures.Add("rollout_job_pickup_p95", RolloutScenario.Percentile(rolloutPickups, 95) / 1000, "s");
         figures.Add("rollout_jobs", rolloutPickups.Count, "count");
+        figures.Add("rollout_job_duration_median", RolloutScenario.Percentile(rolloutJobs, 50) / 1000, "s");
+        figures.Add("rollout_job_duration_p95", RolloutScenario.Percentile(rolloutJobs, 95) / 1000, "s");
     }
 
     /// <summary>

@@ -123,12 +123,7 @@ public sealed class RolloutRunner(
                     return await ParkAsync(changeId, until, run.WaitsForTurn ? "another change's turn" : "a soak or a freeze", ct) is { } parked
                         ? new GoOn(parked, []) : null;
                 }
-                if (run.OnlyWatching(now - _options.RolloutWorkHold))
-                {
-                    var watches = run.InFlight.Keys.Select(id => run.Watching[id]).ToList();
-                    var until = watches.Min(w => w.Deadline) + TimeSpan.FromSeconds(1);
-                    return await ParkAsync(changeId, until, "its clusters' workloads to converge", ct) is { } parked ? new GoOn(parked, watches) : null;
-                }
+                if (run.OnlyWatching(now - _options.RolloutWorkHold)) return await HandOverAsync(run, ct);
                 // Hangfire jobs stay short: past its slice, this one lets go and a fresh job carries on.
                 if (now >= sliceEnds) return new GoOn(now, []);
                 if (await run.WaitAsync(next.Value, time, ct))
@@ -136,6 +131,8 @@ public sealed class RolloutRunner(
                     await liveUpdates.PublishChangeAsync(changeId, ct);
                     await WakeTurnWaitersAsync(run, ct);
                 }
+                // A step started watching meanwhile and none finished: a tick would decide nothing new, so let go at once.
+                else if (run.OnlyWatching(time.GetUtcNow() - _options.RolloutWorkHold)) return await HandOverAsync(run, ct);
             }
             return null;
         }
@@ -145,6 +142,17 @@ public sealed class RolloutRunner(
             await stop.CancelAsync();
             await run.DrainAsync();
         }
+    }
+
+    /// <summary>
+    /// Lets the worker go while every step in flight only waits for its workloads: parked till the first step's deadline,
+    /// woken sooner by <see cref="RolloutWakeups"/> when a step converges.
+    /// </summary>
+    private async Task<GoOn?> HandOverAsync(Run run, CancellationToken ct)
+    {
+        var watches = run.InFlight.Keys.Select(id => run.Watching[id]).ToList();
+        var until = watches.Min(w => w.Deadline) + TimeSpan.FromSeconds(1);
+        return await ParkAsync(run.ChangeId, until, "its clusters' workloads to converge", ct) is { } parked ? new GoOn(parked, watches) : null;
     }
 
     /// <summary>
