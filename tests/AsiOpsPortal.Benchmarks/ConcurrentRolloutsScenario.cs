@@ -83,7 +83,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         });
         foreach (var id in ids) await RolloutScenario.WaitForEndAsync(portal, id);
         await done.CancelAsync();
-        var (peak, soaking) = await sampler;
+        var (peak, soaking, lockWaiters) = await sampler;
         await syncs;
 
         await using var db = portal.Db.CreateContext();
@@ -103,6 +103,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         figures.Add("wall_over_ideal_median", RolloutScenario.Percentile(ratios, 50), "ratio");
         figures.Add("workers_held_peak", peak, "count");
         figures.Add("workers_held_soaking", soaking, "count", "0");
+        figures.Add("advisory_lock_waiters_mean", lockWaiters, "count");
         figures.Add("job_pickup_p95", RolloutScenario.Percentile(pickups, 95) / 1000, "s", "<= 1");
         figures.Add("syncs", pickups.Count, "count");
         figures.Add("rollout_job_pickup_p95", RolloutScenario.Percentile(rolloutPickups, 95) / 1000, "s");
@@ -138,12 +139,14 @@ public sealed class ConcurrentRolloutsScenario : IScenario
 
     /// <summary>
     /// Rollout jobs being processed, sampled every 200 ms: the most at any time, and the most while every rollout was in its
-    /// first wave's soak (when none has anything to do).
+    /// first wave's soak (when none has anything to do); and how many sessions wait for an advisory lock on average (rollout
+    /// locks are only tried, so these wait for the audit chain's lock, which every audited write takes till it commits).
     /// </summary>
-    private static async Task<(int Peak, int WhileSoaking)> SampleWorkersAsync(PortalFactory portal, List<long> ids, CancellationToken stop)
+    private static async Task<(int Peak, int WhileSoaking, double LockWaiters)> SampleWorkersAsync(PortalFactory portal, List<long> ids, CancellationToken stop)
     {
         var monitoring = portal.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
         var (peak, soaking) = (0, 0);
+        var waiters = new List<int>();
         while (!stop.IsCancellationRequested)
         {
             var held = monitoring.ProcessingJobs(0, 1000).Count(j => j.Value.Job?.Type == typeof(RolloutJob));
@@ -153,11 +156,13 @@ public sealed class ConcurrentRolloutsScenario : IScenario
                     && w.Status == WaveStatus.Soaking, CancellationToken.None);
                 // Counted only if the rollouts were still all soaking after the count of workers was read.
                 if (soakingNow == ids.Count) soaking = Math.Max(soaking, held);
+                waiters.Add(await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    .SingleAsync(CancellationToken.None));
             }
             peak = Math.Max(peak, held);
             await Task.Delay(200, CancellationToken.None);
         }
-        return (peak, soaking);
+        return (peak, soaking, waiters.DefaultIfEmpty().Average());
     }
 
     /// <summary>What an SRE does meanwhile: "Sync now" on one cluster, every half second.</summary>
