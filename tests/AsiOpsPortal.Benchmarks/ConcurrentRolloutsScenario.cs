@@ -103,7 +103,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         figures.Add("wall_over_ideal_median", RolloutScenario.Percentile(ratios, 50), "ratio");
         figures.Add("workers_held_peak", peak, "count");
         figures.Add("workers_held_soaking", soaking, "count", "0");
-        figures.Add("advisory_lock_waiters_mean", lockWaiters, "count");
+        figures.Add("audit_lock_waiters_mean", lockWaiters, "count");
         figures.Add("job_pickup_p95", RolloutScenario.Percentile(pickups, 95) / 1000, "s", "<= 1");
         figures.Add("syncs", pickups.Count, "count");
         figures.Add("rollout_job_pickup_p95", RolloutScenario.Percentile(rolloutPickups, 95) / 1000, "s");
@@ -139,8 +139,8 @@ public sealed class ConcurrentRolloutsScenario : IScenario
 
     /// <summary>
     /// Rollout jobs being processed, sampled every 200 ms: the most at any time, and the most while every rollout was in its
-    /// first wave's soak (when none has anything to do); and how many sessions wait for an advisory lock on average (rollout
-    /// locks are only tried, so these wait for the audit chain's lock, which every audited write takes till it commits).
+    /// first wave's soak (when none has anything to do); and how many sessions wait on average for the audit chain's lock,
+    /// which every audited write takes till it commits (the only single-key advisory lock: objsubid 1).
     /// </summary>
     private static async Task<(int Peak, int WhileSoaking, double LockWaiters)> SampleWorkersAsync(PortalFactory portal, List<long> ids, CancellationToken stop)
     {
@@ -156,7 +156,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
                     && w.Status == WaveStatus.Soaking, CancellationToken.None);
                 // Counted only if the rollouts were still all soaking after the count of workers was read.
                 if (soakingNow == ids.Count) soaking = Math.Max(soaking, held);
-                waiters.Add(await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                waiters.Add(await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND NOT granted")
                     .SingleAsync(CancellationToken.None));
             }
             peak = Math.Max(peak, held);
