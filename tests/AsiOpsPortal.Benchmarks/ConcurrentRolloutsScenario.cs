@@ -1,6 +1,7 @@
 extern alias fleetsim;
 
 using AsiOpsPortal.Core.Changes;
+using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Pipelines;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Tests.Shared.Hosting;
@@ -82,7 +83,7 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         });
         foreach (var id in ids) await RolloutScenario.WaitForEndAsync(portal, id);
         await done.CancelAsync();
-        var (peak, soaking) = await sampler;
+        var (peak, soaking, lockWaiters) = await sampler;
         await syncs;
 
         await using var db = portal.Db.CreateContext();
@@ -92,6 +93,9 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         var ideal = 2 * size.Convergence + TimeSpan.FromSeconds(size.SoakSeconds);
         var ratios = ended.Select(c => (c.FinishedAt!.Value - c.PlanFrozenAt!.Value) / ideal).ToList();
         var pickups = await RolloutScenario.PickupLatenciesAsync(portal.Db.ConnectionString, nameof(InventorySyncJob));
+        var rolloutPickups = await RolloutScenario.PickupLatenciesAsync(portal.Db.ConnectionString);
+        var rolloutJobs = await RolloutScenario.PickupLatenciesAsync(portal.Db.ConnectionString, from: "Processing", to: "Succeeded");
+        await NoteWhereTimeGoesAsync(db, ended, ideal, size.Convergence);
 
         figures.Add("rollouts", ids.Count, "count");
         figures.Add("ideal", ideal.TotalSeconds, "s");
@@ -99,18 +103,50 @@ public sealed class ConcurrentRolloutsScenario : IScenario
         figures.Add("wall_over_ideal_median", RolloutScenario.Percentile(ratios, 50), "ratio");
         figures.Add("workers_held_peak", peak, "count");
         figures.Add("workers_held_soaking", soaking, "count", "0");
+        figures.Add("audit_lock_waiters_mean", lockWaiters, "count");
         figures.Add("job_pickup_p95", RolloutScenario.Percentile(pickups, 95) / 1000, "s", "<= 1");
         figures.Add("syncs", pickups.Count, "count");
+        figures.Add("rollout_job_pickup_p95", RolloutScenario.Percentile(rolloutPickups, 95) / 1000, "s");
+        figures.Add("rollout_jobs", rolloutPickups.Count, "count");
+        figures.Add("rollout_job_duration_median", RolloutScenario.Percentile(rolloutJobs, 50) / 1000, "s");
+        figures.Add("rollout_job_duration_p95", RolloutScenario.Percentile(rolloutJobs, 95) / 1000, "s");
+    }
+
+    /// <summary>
+    /// Where the slowest rollouts' time goes, from their rows: each segment of plan frozen → wave 1 started → applied →
+    /// converged recorded → soak ends (wave 1 finished) → wave 2 started → applied → converged recorded → finished, for the
+    /// five slowest and the median rollout. Convergence and soak are the fixed parts; everything else is overhead.
+    /// </summary>
+    private static async Task NoteWhereTimeGoesAsync(PortalDbContext db, List<Change> ended, TimeSpan ideal, TimeSpan convergence)
+    {
+        var ids = ended.Select(c => c.Id).ToList();
+        var waves = await db.RolloutWaves.AsNoTracking().Where(w => ids.Contains(w.ChangeId) && w.Phase == RolloutPhase.Forward).ToListAsync();
+        var steps = await db.RolloutSteps.AsNoTracking().Where(s => ids.Contains(s.ChangeId) && s.Phase == RolloutPhase.Forward).ToListAsync();
+        string Segments(Change c)
+        {
+            var (w1, w2) = (waves.Single(w => w.ChangeId == c.Id && w.Index == 0), waves.Single(w => w.ChangeId == c.Id && w.Index == 1));
+            var (s1, s2) = (steps.Single(s => s.ChangeId == c.Id && s.Wave == 0), steps.Single(s => s.ChangeId == c.Id && s.Wave == 1));
+            DateTimeOffset[] marks = [c.PlanFrozenAt!.Value, s1.StartedAt!.Value, s1.AppliedAt!.Value, s1.FinishedAt!.Value, w1.ConvergedAt!.Value,
+                w1.FinishedAt!.Value, s2.StartedAt!.Value, s2.AppliedAt!.Value, s2.FinishedAt!.Value, c.FinishedAt!.Value];
+            return string.Join(" ", marks.Zip(marks.Skip(1), (a, b) => $"{(b - a).TotalSeconds:0.0}"));
+        }
+        var byRatio = ended.OrderByDescending(c => c.FinishedAt!.Value - c.PlanFrozenAt!.Value).ToList();
+        Figures.Note($"seconds per segment: frozen→start1 →applied →recorded →soaking →soaked →start2 →applied →recorded →finished " +
+            $"(convergence {convergence.TotalSeconds:0.#} s is in each →recorded, the soak in →soaked)");
+        foreach (var c in byRatio.Take(5).Append(byRatio[byRatio.Count / 2]))
+            Figures.Note($"change {c.Id}: {(c.FinishedAt!.Value - c.PlanFrozenAt!.Value) / ideal:0.00} × ideal: {Segments(c)}");
     }
 
     /// <summary>
     /// Rollout jobs being processed, sampled every 200 ms: the most at any time, and the most while every rollout was in its
-    /// first wave's soak (when none has anything to do).
+    /// first wave's soak (when none has anything to do); and how many sessions wait on average for the audit chain's lock,
+    /// which every audited write takes till it commits (the only single-key advisory lock: objsubid 1).
     /// </summary>
-    private static async Task<(int Peak, int WhileSoaking)> SampleWorkersAsync(PortalFactory portal, List<long> ids, CancellationToken stop)
+    private static async Task<(int Peak, int WhileSoaking, double LockWaiters)> SampleWorkersAsync(PortalFactory portal, List<long> ids, CancellationToken stop)
     {
         var monitoring = portal.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
         var (peak, soaking) = (0, 0);
+        var waiters = new List<int>();
         while (!stop.IsCancellationRequested)
         {
             var held = monitoring.ProcessingJobs(0, 1000).Count(j => j.Value.Job?.Type == typeof(RolloutJob));
@@ -120,11 +156,13 @@ public sealed class ConcurrentRolloutsScenario : IScenario
                     && w.Status == WaveStatus.Soaking, CancellationToken.None);
                 // Counted only if the rollouts were still all soaking after the count of workers was read.
                 if (soakingNow == ids.Count) soaking = Math.Max(soaking, held);
+                waiters.Add(await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND NOT granted")
+                    .SingleAsync(CancellationToken.None));
             }
             peak = Math.Max(peak, held);
             await Task.Delay(200, CancellationToken.None);
         }
-        return (peak, soaking);
+        return (peak, soaking, waiters.DefaultIfEmpty().Average());
     }
 
     /// <summary>What an SRE does meanwhile: "Sync now" on one cluster, every half second.</summary>

@@ -201,19 +201,25 @@ public sealed class RolloutScenario(string name, string description, RolloutScen
         }
     }
 
-    /// <summary>Enqueued → Processing of every job of <paramref name="jobClass"/> (by default, every rollout job), from Hangfire's own state history.</summary>
-    internal static async Task<List<double>> PickupLatenciesAsync(string connectionString, string jobClass = nameof(RolloutJob))
+    /// <summary>
+    /// Enqueued → Processing (or <paramref name="from"/> → <paramref name="to"/>) of every job of <paramref name="jobClass"/> (by
+    /// default, every rollout job), in ms, from Hangfire's own state history.
+    /// </summary>
+    internal static async Task<List<double>> PickupLatenciesAsync(string connectionString, string jobClass = nameof(RolloutJob),
+        string from = "Enqueued", string to = "Processing")
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
             SELECT EXTRACT(EPOCH FROM (p.createdat - e.createdat)) * 1000
             FROM hangfire.job j
-            JOIN LATERAL (SELECT max(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Enqueued') e ON true
-            JOIN LATERAL (SELECT min(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = 'Processing') p ON true
+            JOIN LATERAL (SELECT max(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = @from) e ON true
+            JOIN LATERAL (SELECT min(createdat) AS createdat FROM hangfire.state WHERE jobid = j.id AND name = @to) p ON true
             WHERE j.invocationdata::text LIKE @job AND p.createdat IS NOT NULL
             """, connection);
         command.Parameters.AddWithValue("job", $"%{jobClass}%");
+        command.Parameters.AddWithValue("from", from);
+        command.Parameters.AddWithValue("to", to);
         var latencies = new List<double>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) latencies.Add(Convert.ToDouble(reader.GetValue(0)));

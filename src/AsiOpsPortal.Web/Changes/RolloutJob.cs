@@ -14,9 +14,14 @@ public sealed class RolloutJob(RolloutRunner runner)
 }
 
 /// <summary>Wakes a rollout up by enqueueing its job; the only place that knows rollouts run on Hangfire.</summary>
-public sealed class RolloutQueue(IBackgroundJobClient jobs)
+public sealed class RolloutQueue(IBackgroundJobClient jobs, JobStorage storage)
 {
     public void Start(long changeId) => jobs.Enqueue<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None));
 
     public void StartAt(long changeId, DateTimeOffset at) => jobs.Schedule<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None), at);
+
+    /// <summary>The changes whose rollout job waits in the queue for a worker: woken already, however long the queue.</summary>
+    public IReadOnlySet<long> Queued() =>
+        storage.GetMonitoringApi().EnqueuedJobs(HangfireQueues.Rollouts, 0, int.MaxValue)
+            .Select(j => j.Value.Job?.Args.FirstOrDefault()).OfType<long>().ToHashSet();
 }

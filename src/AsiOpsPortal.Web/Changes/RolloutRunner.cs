@@ -88,10 +88,10 @@ public sealed class RolloutRunner(
             wakeups.WakeWhenConverged(changeId, goOn.WakeOn);
             return;
         }
-        // Scheduled jobs are picked up on a poll: ask a poll early so a soak ends on time, the last moment waited in the job.
-        var at = goOn.At - HangfireExtensions.SchedulePollingInterval;
-        if (at <= time.GetUtcNow()) rolloutQueue.Start(changeId);
-        else rolloutQueue.StartAt(changeId, at);
+        // Woken at the decision itself, not before: a job woken early would hold its worker till then, and at a soak's end
+        // hundreds of rollouts wake together. The scheduler's poll makes it up to SchedulePollingInterval late instead.
+        if (goOn.At <= time.GetUtcNow()) rolloutQueue.Start(changeId);
+        else rolloutQueue.StartAt(changeId, goOn.At);
     }
 
     /// <summary>
@@ -123,12 +123,7 @@ public sealed class RolloutRunner(
                     return await ParkAsync(changeId, until, run.WaitsForTurn ? "another change's turn" : "a soak or a freeze", ct) is { } parked
                         ? new GoOn(parked, []) : null;
                 }
-                if (run.OnlyWatching(now - Max(_options.RolloutWorkHold, FirstWatchAnswer)))
-                {
-                    var watches = run.InFlight.Keys.Select(id => run.Watching[id]).ToList();
-                    var until = watches.Min(w => w.Deadline) + TimeSpan.FromSeconds(1);
-                    return await ParkAsync(changeId, until, "its clusters' workloads to converge", ct) is { } parked ? new GoOn(parked, watches) : null;
-                }
+                if (run.OnlyWatching(now - _options.RolloutWorkHold)) return await HandOverAsync(run, ct);
                 // Hangfire jobs stay short: past its slice, this one lets go and a fresh job carries on.
                 if (now >= sliceEnds) return new GoOn(now, []);
                 if (await run.WaitAsync(next.Value, time, ct))
@@ -136,6 +131,8 @@ public sealed class RolloutRunner(
                     await liveUpdates.PublishChangeAsync(changeId, ct);
                     await WakeTurnWaitersAsync(run, ct);
                 }
+                // A step started watching meanwhile and none finished: a tick would decide nothing new, so let go at once.
+                else if (run.OnlyWatching(time.GetUtcNow() - _options.RolloutWorkHold)) return await HandOverAsync(run, ct);
             }
             return null;
         }
@@ -145,6 +142,17 @@ public sealed class RolloutRunner(
             await stop.CancelAsync();
             await run.DrainAsync();
         }
+    }
+
+    /// <summary>
+    /// Lets the worker go while every step in flight only waits for its workloads: parked till the first step's deadline,
+    /// woken sooner by <see cref="RolloutWakeups"/> when a step converges.
+    /// </summary>
+    private async Task<GoOn?> HandOverAsync(Run run, CancellationToken ct)
+    {
+        var watches = run.InFlight.Keys.Select(id => run.Watching[id]).ToList();
+        var until = watches.Min(w => w.Deadline) + TimeSpan.FromSeconds(1);
+        return await ParkAsync(run.ChangeId, until, "its clusters' workloads to converge", ct) is { } parked ? new GoOn(parked, watches) : null;
     }
 
     /// <summary>
@@ -502,12 +510,6 @@ public sealed class RolloutRunner(
         return step.Status is StepStatus.Succeeded or StepStatus.Failed;
     }
 
-    /// <summary>
-    /// The least a step is watched before its runner lets the worker go: a workload that converged meanwhile answers within
-    /// it, and is recorded by this job rather than handed over (and handed over again) without ever being seen.
-    /// </summary>
-    private static readonly TimeSpan FirstWatchAnswer = TimeSpan.FromMilliseconds(500);
-
     /// <summary>How long one watch for convergence runs before the step's progress is written down and the watch renewed.</summary>
     private static readonly TimeSpan WatchWindow = TimeSpan.FromSeconds(10);
 
@@ -532,12 +534,18 @@ public sealed class RolloutRunner(
                 await RecordReleaseAsync(db, change, step, ct); // the cluster runs nothing of the component now
                 return;
             }
-            var deadline = step.StartedAt!.Value.AddSeconds(Settings(change, step.Phase, step.Wave).ProgressDeadlineSeconds);
-            if (!run.Watching.ContainsKey(step.Id))
-                run.StartWatching(step.Id, new StepWatch(target, objects.Where(o => ConvergenceRules.IsWorkload(o.Kind)).Select(o => o.Ref).ToList(),
-                    deadline, time.GetUtcNow()));
-            var window = Clamp(deadline - time.GetUtcNow(), TimeSpan.FromSeconds(1), WatchWindow);
-            var (waiting, converged) = await FirstUnconvergedAsync(target, objects, window, ct);
+            // One look before watching: what converged meanwhile (a woken job's step) is recorded at once, and a step is
+            // handed over to a watch only once it was seen waiting, so it is never handed over again and again unseen.
+            var (waiting, converged) = await FirstUnconvergedAsync(target, objects, TimeSpan.Zero, ct);
+            if (waiting is not null)
+            {
+                var deadline = step.StartedAt!.Value.AddSeconds(Settings(change, step.Phase, step.Wave).ProgressDeadlineSeconds);
+                if (!run.Watching.ContainsKey(step.Id))
+                    run.StartWatching(step.Id, new StepWatch(target, objects.Where(o => ConvergenceRules.IsWorkload(o.Kind)).Select(o => o.Ref).ToList(),
+                        deadline, time.GetUtcNow()));
+                var window = Clamp(deadline - time.GetUtcNow(), TimeSpan.FromSeconds(1), WatchWindow);
+                (waiting, converged) = await FirstUnconvergedAsync(target, objects, window, ct);
+            }
             if (waiting is not null) step.Detail = waiting;
             else if (converged.Select(l => (l.Ref, By: ConvergenceRules.AppliedByOther(l, change.Id, ChangeAnnotation))).FirstOrDefault(l => l.By is not null)
                      is { By: { } other } overwritten)
@@ -729,8 +737,6 @@ public sealed class RolloutRunner(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => Clamp(a, TimeSpan.Zero, b);
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -53,7 +53,8 @@ public sealed class RolloutWatchdog(
         var driven = await db.Database.SqlQuery<long>(
             $"SELECT objid::bigint AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND classid = {RolloutRunner.LockSpace} AND objsubid = 2 AND granted")
             .ToListAsync(ct);
-        foreach (var id in running.Except(driven))
+        // A job waiting in the queue drives it once a worker is free: another would only lengthen the queue it waits in.
+        foreach (var id in running.Except(driven).Except(rolloutQueue.Queued()))
         {
             if (_kicked.TryGetValue(id, out var at) && now - at < Grace) continue;
             _kicked[id] = now;
