@@ -8,6 +8,8 @@ namespace AsiOpsPortal.Web.Audit;
 /// <summary>
 /// One audited unit of work: opens a transaction, lets the caller change rows and record what it did, saves and commits.
 /// This is the one place that keeps "the audit event commits with the change it records, or neither does".
+/// The events are appended only after the work's rows are saved, just before the commit: the chain's lock serialises
+/// every audited write in the fleet, so it is held for the append and the commit, never for the work itself.
 /// </summary>
 public sealed class AuditedWrite(AuditLog audit)
 {
@@ -20,7 +22,8 @@ public sealed class AuditedWrite(AuditLog audit)
         Func<DbUpdateException, Exception?>? refuse = null)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await work(new AuditTrail(audit, db, actor, ct));
+        var trail = new AuditTrail();
+        await work(trail);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -28,6 +31,11 @@ public sealed class AuditedWrite(AuditLog audit)
         catch (DbUpdateException e) when (refuse?.Invoke(e) is { } answer)
         {
             throw answer;
+        }
+        if (trail.Events.Count > 0)
+        {
+            foreach (var e in trail.Events) await audit.AppendAsync(db, actor.Name, e.Action, e.Target, e.Details, e.Succeeded, ct);
+            await db.SaveChangesAsync(ct);
         }
         await tx.CommitAsync(ct);
     }
@@ -53,10 +61,20 @@ public sealed class AuditedWrite(AuditLog audit)
     public static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }
 
-/// <summary>The audit side of one <see cref="AuditedWrite"/>: events are appended in its transaction, in the name of its actor.</summary>
-public sealed class AuditTrail(AuditLog audit, PortalDbContext db, Actor actor, CancellationToken ct)
+/// <summary>
+/// The audit side of one <see cref="AuditedWrite"/>: what the work did, in order, appended in its transaction in the name of
+/// its actor once the work's rows are saved.
+/// </summary>
+public sealed class AuditTrail
 {
-    /// <summary>Appends an event in the actor's name; the audit stores the name only.</summary>
-    public Task RecordAsync(string action, string target, string details = "", bool succeeded = true) =>
-        audit.AppendAsync(db, actor.Name, action, target, details, succeeded, ct);
+    internal sealed record Event(string Action, string Target, string Details, bool Succeeded);
+
+    internal List<Event> Events { get; } = [];
+
+    /// <summary>Records an event, to be appended in the unit's actor's name (the audit stores the name only).</summary>
+    public Task RecordAsync(string action, string target, string details = "", bool succeeded = true)
+    {
+        Events.Add(new Event(action, target, details, succeeded));
+        return Task.CompletedTask;
+    }
 }

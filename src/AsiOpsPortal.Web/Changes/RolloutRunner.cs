@@ -7,6 +7,7 @@ using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Rollouts;
 using AsiOpsPortal.Kubernetes;
+using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Gates;
@@ -29,7 +30,7 @@ public sealed class RolloutRunner(
     IConfiguration configuration,
     IClusterClient clusters,
     ClusterTargets targets,
-    AuditLog audit,
+    AuditedWrite write,
     LiveUpdates liveUpdates,
     RolloutQueue rolloutQueue,
     RolloutWakeups wakeups,
@@ -403,7 +404,7 @@ public sealed class RolloutRunner(
     /// <summary>Records that the rollout started or stopped waiting on a freeze; false when someone else wrote the change first.</summary>
     private async Task<bool> RecordWaitingAsync(PortalDbContext db, Change change, string? waitingFor, DateTimeOffset now, CancellationToken ct)
     {
-        var saved = await new AuditedWrite(audit).TryRunAsync(db, Accounts.Actor.Rollout, trail =>
+        var saved = await write.TryRunAsync(db, Actor.Rollout, trail =>
         {
             change.WaitingFor = waitingFor;
             change.UpdatedAt = now;
@@ -421,7 +422,7 @@ public sealed class RolloutRunner(
         List<RolloutWave> waves, List<RolloutStep> steps, DateTimeOffset now, CancellationToken ct)
     {
         var finished = false;
-        var saved = await new AuditedWrite(audit).TryRunAsync(db, Accounts.Actor.Rollout, async trail =>
+        var saved = await write.TryRunAsync(db, Actor.Rollout, async trail =>
         {
             foreach (var (index, status) in tick.WaveChanges)
             {
@@ -449,16 +450,14 @@ public sealed class RolloutRunner(
                 step.FinishedAt = now;
                 step.Error = $"did not converge within {deadline} s" + (step.Detail is { Length: > 0 } d ? $" ({d})" : "");
             }
-            finished = await ApplyOutcomeAsync(db, change, phase, tick.Outcome, steps, now, ct);
+            finished = await ApplyOutcomeAsync(trail, change, phase, tick.Outcome, now);
         }, ct);
         if (!saved) return Recorded.Raced;
         await liveUpdates.PublishChangeAsync(run.ChangeId, ct);
         return finished ? Recorded.Finished : Recorded.Saved;
     }
 
-    private const string RolloutActor = "rollout";
-
-    private async Task<bool> ApplyOutcomeAsync(PortalDbContext db, Change change, RolloutPhase phase, RolloutOutcome outcome, List<RolloutStep> steps, DateTimeOffset now, CancellationToken ct)
+    private static async Task<bool> ApplyOutcomeAsync(AuditTrail trail, Change change, RolloutPhase phase, RolloutOutcome outcome, DateTimeOffset now)
     {
         switch (outcome)
         {
@@ -466,7 +465,7 @@ public sealed class RolloutRunner(
                 change.Status = ChangeLifecycle.After(change.Status, ChangeAction.Pause);
                 change.StatusReason = pause.Reason;
                 change.UpdatedAt = now;
-                await audit.AppendAsync(db, RolloutActor, AuditActions.ChangePaused, ChangeNames.Target(change), pause.Reason, succeeded: false, ct: ct);
+                await trail.RecordAsync(AuditActions.ChangePaused, ChangeNames.Target(change), pause.Reason, succeeded: false);
                 return true;
             case RolloutOutcome.Finish finish:
                 change.Status = (phase, finish.AllSucceeded) switch
@@ -480,8 +479,8 @@ public sealed class RolloutRunner(
                 change.RollingBack = false;
                 change.FinishedAt = now;
                 change.UpdatedAt = now;
-                await audit.AppendAsync(db, RolloutActor, AuditActions.ChangeFinished, ChangeNames.Target(change),
-                    $"{change.Status}: {finish.Reason}", succeeded: finish.AllSucceeded, ct: ct);
+                await trail.RecordAsync(AuditActions.ChangeFinished, ChangeNames.Target(change),
+                    $"{change.Status}: {finish.Reason}", succeeded: finish.AllSucceeded);
                 return true;
             default:
                 return false;
