@@ -73,8 +73,7 @@ public sealed class DefenderPageTests : IAsyncLifetime
         Assert.All(cut.FindAll("[data-testid=decision-table] tbody tr"), r => Assert.Contains("Would refuse (shadow)", r.TextContent));
 
         cut.Fill(Input("filter-cluster"), "prod-2");
-        cut.WaitForAssertion(() => Assert.Contains("other", cut.Find("[data-testid=decision-table] tbody tr").TextContent), Timeout);
-        Assert.Single(cut.FindAll("[data-testid=decision-table] tbody tr"));
+        cut.WaitForAssertion(() => Assert.Contains("other", Assert.Single(cut.FindAll("[data-testid=decision-table] tbody tr")).TextContent), Timeout);
     }
 
     [Fact]
@@ -165,7 +164,7 @@ public sealed class DefenderPageTests : IAsyncLifetime
         cut.Click("[data-testid=reset-prod-pods]");
 
         _portal.Dialogs.WaitForAssertion(() => Assert.True(_portal.Dialogs.Find("[data-testid=reset-confirm]").HasAttribute("disabled"), "Closing needs a reason first."), Timeout);
-        _portal.Dialogs.Type(Input("reset-reason"), "the cleanup job was fixed");
+        _portal.Dialogs.Type("[data-testid=reset-reason]", "the cleanup job was fixed");
         _portal.Dialogs.WaitForAssertion(() => Assert.False(_portal.Dialogs.Find("[data-testid=reset-confirm]").HasAttribute("disabled")), Timeout);
         _portal.Dialogs.Click("[data-testid=reset-confirm]");
 
