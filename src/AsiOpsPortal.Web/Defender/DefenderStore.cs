@@ -4,7 +4,6 @@ using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Core.Defender;
 using AsiOpsPortal.Web.Audit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -12,8 +11,8 @@ namespace AsiOpsPortal.Web.Defender;
 
 /// <summary>
 /// Decides destructive requests against the budgets, exactly, however many portal processes ask at once. Each decision is one
-/// short transaction: lock the state rows of the budgets and agent limits the request falls under (in id order, so two
-/// decisions never wait on each other in a circle), decide with <see cref="AdmissionRules"/>, write back what was spent or
+/// short transaction: lock the state rows of the budgets and agent limits the request spends from (in id order, so two
+/// decisions never wait on each other in a circle) and read the breakers of budgets whose scope merely reaches it, decide with <see cref="AdmissionRules"/>, write back what was spent or
 /// tripped and the decision itself, and commit. Since every spend in a budget happens under its row's lock, no two
 /// decisions ever see the same tokens. Definitions are cached per process and checked against the tables in the same
 /// round trip as the lock.
@@ -30,9 +29,7 @@ public sealed class DefenderStore(IDbContextFactory<PortalDbContext> dbFactory, 
                       (SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM defender_agent_limits))
         """;
 
-    private const string LockSql = """
-        SELECT "Id", "Spends"::text, "BreakerOpenedAt", "BreakerCause" FROM defender_states WHERE "Id" = ANY(@ids) ORDER BY "Id" FOR UPDATE
-        """;
+    private const string ReadSql = """SELECT "Id", "Spends"::text, "BreakerOpenedAt", "BreakerCause" FROM defender_states WHERE "Id" = ANY(@ids)""";
 
     private const string WriteStateSql = """
         UPDATE defender_states SET "Spends" = @spends::jsonb, "BreakerOpenedAt" = @openedAt, "BreakerCause" = @cause WHERE "Id" = @id
@@ -52,7 +49,10 @@ public sealed class DefenderStore(IDbContextFactory<PortalDbContext> dbFactory, 
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var budgets = definitions.Budgets.Where(b => DefenderRules.InScope(b.Scope, request)).ToList();
             var agents = definitions.AgentLimits.Where(l => AsiOpsPortal.Core.Defender.AgentLimits.Matches(l, request)).ToList();
-            var (stamp, states) = await LockAsync(db, budgets.Select(b => b.Id).Concat(agents.Select(a => a.Id)).Order().ToArray(), ct);
+            // Only rows the request may spend from are locked; budgets that merely reach it are read for their breakers.
+            var spending = budgets.Where(b => DefenderRules.Covers(b, request)).Select(b => b.Id).Concat(agents.Select(a => a.Id)).Order().ToArray();
+            var watching = budgets.Select(b => b.Id).Except(spending).ToArray();
+            var (stamp, states) = await LockAsync(db, spending, watching, ct);
             if (stamp != definitions.Stamp)
             {
                 // A budget or limit changed since this process read them: read again and decide on what is there now.
@@ -83,17 +83,34 @@ public sealed class DefenderStore(IDbContextFactory<PortalDbContext> dbFactory, 
         return new Definitions(stamp, budgets, limits);
     }
 
-    /// <summary>Locks the rows with these ids (ascending), then reads the definitions' stamp: one round trip.</summary>
-    private static async Task<(string Stamp, Dictionary<Guid, DefenderState> States)> LockAsync(PortalDbContext db, Guid[] ids, CancellationToken ct)
+    /// <summary>
+    /// Locks the rows of <paramref name="spending"/> (ascending ids), reads those of <paramref name="watching"/>, then reads
+    /// the definitions' stamp: one round trip.
+    /// </summary>
+    private static async Task<(string Stamp, Dictionary<Guid, DefenderState> States)> LockAsync(PortalDbContext db, Guid[] spending, Guid[] watching,
+        CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
-        var lockRows = new NpgsqlBatchCommand(LockSql);
-        lockRows.Parameters.AddWithValue("ids", ids);
-        batch.BatchCommands.Add(lockRows);
+        foreach (var (sql, ids) in new[] { (ReadSql + """ ORDER BY "Id" FOR UPDATE""", spending), (ReadSql, watching) })
+        {
+            var read = new NpgsqlBatchCommand(sql);
+            read.Parameters.AddWithValue("ids", ids);
+            batch.BatchCommands.Add(read);
+        }
         // After the lock: a budget edited while this decision waited for its row is seen as edited.
         batch.BatchCommands.Add(new NpgsqlBatchCommand(StampSql));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var states = new Dictionary<Guid, DefenderState>();
+        await ReadStatesAsync(reader, states, ct);
+        await reader.NextResultAsync(ct);
+        await ReadStatesAsync(reader, states, ct);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetString(0), states);
+    }
+
+    private static async Task ReadStatesAsync(NpgsqlDataReader reader, Dictionary<Guid, DefenderState> states, CancellationToken ct)
+    {
         while (await reader.ReadAsync(ct))
         {
             states[reader.GetGuid(0)] = new DefenderState
@@ -104,9 +121,6 @@ public sealed class DefenderStore(IDbContextFactory<PortalDbContext> dbFactory, 
                 BreakerCause = reader.GetString(3),
             };
         }
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        return (reader.GetString(0), states);
     }
 
     private static async Task WriteAsync(PortalDbContext db, AdmissionRequest request, AdmissionVerdict verdict, DateTimeOffset now, CancellationToken ct)
