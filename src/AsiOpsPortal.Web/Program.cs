@@ -50,6 +50,7 @@ app.MapSchedulerEndpoints();
 app.MapRiskEndpoints();
 app.MapGateEndpoints();
 app.MapFreezeEndpoints();
+app.MapDefenderEndpoints();
 app.MapPortalInfrastructure();
 // Pages state their own policies; the circuit endpoints and anything without one need a signed-in Viewer.
 app.MapRazorComponents<App>()

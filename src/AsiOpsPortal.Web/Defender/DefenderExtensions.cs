@@ -7,6 +7,7 @@ public static class DefenderExtensions
         builder.Services.AddOptions<DefenderOptions>().BindConfiguration(DefenderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DefenderStore>();
         builder.Services.AddSingleton<DefenderService>();
+        builder.Services.AddSingleton<DefenderQueries>();
         builder.Services.AddTransient<DefenderCleanupJob>();
     }
 }

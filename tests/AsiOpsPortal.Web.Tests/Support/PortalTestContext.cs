@@ -8,6 +8,7 @@ using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Defender;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
@@ -128,6 +129,10 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<GateService>();
         services.AddSingleton<RiskService>();
         services.AddSingleton<FreezeService>();
+        services.AddOptions<DefenderOptions>();
+        services.AddSingleton<DefenderStore>();
+        services.AddSingleton<DefenderService>();
+        services.AddSingleton<DefenderQueries>();
     }
 
     /// <summary>The one host webhook gates may call in component tests.</summary>

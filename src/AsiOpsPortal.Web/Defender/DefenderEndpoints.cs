@@ -1,0 +1,64 @@
+using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Infrastructure;
+
+namespace AsiOpsPortal.Web.Defender;
+
+/// <summary>The body of a breaker reset: why it may close (audited).</summary>
+public sealed record BreakerResetRequest(string? Reason);
+
+public static class DefenderEndpoints
+{
+    public static void MapDefenderEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/defender").WithTags("Defender");
+
+        api.MapGet("/budgets", async (DefenderService defender, CancellationToken ct) =>
+            {
+                var items = await defender.ListAsync(ct);
+                return new { items, total = items.Count };
+            })
+            .RequireAuthorization(Policies.Viewer)
+            .WithSummary("Budgets by name, each with its windows now (used, limit, refillsAt) and its breaker.");
+
+        api.MapGet("/budgets/{name}", (string name, DefenderService defender, CancellationToken ct) => defender.GetAsync(name, ct))
+            .RequireAuthorization(Policies.Viewer);
+
+        api.MapPost("/budgets", async (BudgetRequest request, DefenderService defender, Actor actor, CancellationToken ct) =>
+            {
+                var created = await defender.CreateAsync(request, actor, ct);
+                return Results.Created($"/api/v1/defender/budgets/{created.Name}", created);
+            })
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary("Create a budget: {name, scope, resources, verbs, limits, breaker, mode} (400 with every problem, 409 for a taken name).");
+
+        api.MapPut("/budgets/{name}", (string name, BudgetRequest request, DefenderService defender, Actor actor, CancellationToken ct) =>
+            {
+                if (request.Name is { } named && named.Trim() != name)
+                    throw new ValidationFailedException([$"name: the body names budget '{named}', but this is '{name}'; budgets cannot be renamed."]);
+                return defender.UpdateAsync(name, request, actor, ct);
+            })
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary("Replace a budget's definition; spends already counted stay.");
+
+        api.MapDelete("/budgets/{name}", async (string name, DefenderService defender, Actor actor, CancellationToken ct) =>
+            {
+                await defender.DeleteAsync(name, actor, ct);
+                return Results.NoContent();
+            })
+            .RequireAuthorization(Policies.Sre);
+
+        api.MapGet("/decisions", async (string? cluster, bool? allowed, int? page, int? pageSize, DefenderQueries queries, CancellationToken ct) =>
+            {
+                var (pageNumber, size) = Paging.Check(page, pageSize, 50);
+                var result = await queries.DecisionsAsync(new DecisionQuery(cluster, allowed, Page: pageNumber, PageSize: size), ct);
+                return new { items = result.Items, total = result.Total };
+            })
+            .RequireAuthorization(Policies.Viewer)
+            .WithSummary("Decisions newest first: who, user agent, what, cluster, allowed, the budget and window that refused (or would have).");
+
+        api.MapPost("/breakers/{budget}/reset", (string budget, BreakerResetRequest request, DefenderService defender, Actor actor, CancellationToken ct) =>
+                defender.CloseBreakerAsync(budget, request.Reason, actor, ct))
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary("Close a budget's open breaker with a reason (400 without one, 409 when it is not open); its windows stay as they are.");
+    }
+}
