@@ -12,6 +12,7 @@ public static class ChangeExtensions
         builder.Services.AddSingleton<ChangeReviews>();
         builder.Services.AddSingleton<ChangeOperations>();
         builder.Services.AddSingleton<RolloutQueue>();
+        builder.Services.AddSingleton<QueuedRollouts>();
         builder.Services.AddSingleton<RolloutRunner>();
         builder.Services.AddSingleton<RolloutWakeups>();
         builder.Services.AddTransient<RolloutJob>();

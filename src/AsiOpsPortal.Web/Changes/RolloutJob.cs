@@ -13,15 +13,19 @@ public sealed class RolloutJob(RolloutRunner runner)
     public Task RunAsync(long changeId, CancellationToken ct) => runner.RunAsync(changeId, ct);
 }
 
-/// <summary>Wakes a rollout up by enqueueing its job; the only place that knows rollouts run on Hangfire.</summary>
-public sealed class RolloutQueue(IBackgroundJobClient jobs, JobStorage storage)
+/// <summary>Wakes a rollout up by enqueueing its job; with <see cref="QueuedRollouts"/>, the only place that knows rollouts run on Hangfire.</summary>
+public sealed class RolloutQueue(IBackgroundJobClient jobs)
 {
     public void Start(long changeId) => jobs.Enqueue<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None));
 
     public void StartAt(long changeId, DateTimeOffset at) => jobs.Schedule<RolloutJob>(job => job.RunAsync(changeId, CancellationToken.None), at);
+}
 
+/// <summary>What the watchdog must not wake twice: rollouts whose job already waits in the queue for a worker.</summary>
+public sealed class QueuedRollouts(JobStorage storage)
+{
     /// <summary>The changes whose rollout job waits in the queue for a worker: woken already, however long the queue.</summary>
-    public IReadOnlySet<long> Queued() =>
+    public IReadOnlySet<long> Now() =>
         storage.GetMonitoringApi().EnqueuedJobs(HangfireQueues.Rollouts, 0, int.MaxValue)
             .Select(j => j.Value.Job?.Args.FirstOrDefault()).OfType<long>().ToHashSet();
 }

@@ -15,6 +15,7 @@ namespace AsiOpsPortal.Web.Changes;
 public sealed class RolloutWatchdog(
     IDbContextFactory<PortalDbContext> dbFactory,
     RolloutQueue rolloutQueue,
+    QueuedRollouts queued,
     IOptions<PortalOptions> options,
     TimeProvider time,
     ILogger<RolloutWatchdog> log) : BackgroundService
@@ -54,7 +55,7 @@ public sealed class RolloutWatchdog(
             $"SELECT objid::bigint AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND classid = {RolloutRunner.LockSpace} AND objsubid = 2 AND granted")
             .ToListAsync(ct);
         // A job waiting in the queue drives it once a worker is free: another would only lengthen the queue it waits in.
-        foreach (var id in running.Except(driven).Except(rolloutQueue.Queued()))
+        foreach (var id in running.Except(driven).Except(queued.Now()))
         {
             if (_kicked.TryGetValue(id, out var at) && now - at < Grace) continue;
             _kicked[id] = now;
