@@ -58,6 +58,11 @@ public sealed class ChangeOperations(IDbContextFactory<PortalDbContext> dbFactor
 
     private static List<string> Names(IEnumerable<TouchedCluster> clusters) => clusters.Select(c => c.Name).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// An operator's action wins over the rollout's own bookkeeping: when the runner wrote the change meanwhile, the action is
+    /// decided again on the change as it is now (and refused only if the change can no longer take it), never answered with
+    /// "try again" while an SRE is trying to stop a rollout.
+    /// </summary>
     private Task<ChangeDetail> ActAsync(long id, ChangeAction action, Actor actor, string? reason, CancellationToken ct, bool allAtOnce = false) =>
         writer.DecideAsync(id, actor, async (db, audit, change) =>
         {
@@ -119,7 +124,7 @@ public sealed class ChangeOperations(IDbContextFactory<PortalDbContext> dbFactor
             change.ParkedUntil = null;
             change.UpdatedAt = now;
             return run;
-        }, ct);
+        }, ct, decideAgainOnRace: true);
 
     /// <summary>A change is rolled back once: its rollback rows are unique per cluster, and a second undo needs a new change.</summary>
     private static async Task<string?> RolledBackBeforeAsync(PortalDbContext db, Change change, CancellationToken ct) =>

@@ -37,23 +37,40 @@ public sealed class ChangeWriter(
     /// <summary>
     /// Loads change <paramref name="id"/> (with its approvals) and lets <paramref name="decide"/> check and change it, its
     /// rollout rows, and record what it did, in one transaction; <paramref name="decide"/> answers whether the rollout should
-    /// run now. A refusal it throws leaves nothing behind.
+    /// run now. A refusal it throws leaves nothing behind. A decision that loses a race on the change row is refused, unless
+    /// <paramref name="decideAgainOnRace"/>: then it is decided again on the change as it is now (a few times at most).
     /// </summary>
-    public async Task<ChangeDetail> DecideAsync(long id, Actor actor, Func<PortalDbContext, AuditTrail, Change, Task<bool>> decide, CancellationToken ct)
+    public async Task<ChangeDetail> DecideAsync(long id, Actor actor, Func<PortalDbContext, AuditTrail, Change, Task<bool>> decide,
+        CancellationToken ct, bool decideAgainOnRace = false)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var change = await db.Changes.Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct)
-            ?? throw new NotFoundException($"No change #{id}.");
-        var run = false;
-        await write.RunAsync(db, actor, async audit => run = await decide(db, audit, change), ct, Racing);
-        if (run) rollouts.Start(id);
-        await liveUpdates.PublishChangeAsync(id, ct);
-        return (await queries.GetAsync(id, ct))!;
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var change = await db.Changes.Include(c => c.Approvals).SingleOrDefaultAsync(c => c.Id == id, ct)
+                ?? throw new NotFoundException($"No change #{id}.");
+            var run = false;
+            try
+            {
+                await write.RunAsync(db, actor, async audit => run = await decide(db, audit, change), ct, e => IsRace(e) ? new RaceLost() : null);
+            }
+            catch (RaceLost) when (decideAgainOnRace && attempt < MaxDecisions)
+            {
+                continue;
+            }
+            catch (RaceLost)
+            {
+                throw new ConflictException("Someone else acted on this change at the same moment; reload it and try again.");
+            }
+            if (run) rollouts.Start(id);
+            await liveUpdates.PublishChangeAsync(id, ct);
+            return (await queries.GetAsync(id, ct))!;
+        }
     }
 
-    /// <summary>Concurrent decisions on one change are settled by its concurrency token (and unique rows): the later one is refused.</summary>
-    private static Exception? Racing(DbUpdateException e) =>
-        e is DbUpdateConcurrencyException || AuditedWrite.IsUniqueViolation(e)
-            ? new ConflictException("Someone else acted on this change at the same moment; reload it and try again.")
-            : null;
+    private const int MaxDecisions = 5;
+
+    /// <summary>Concurrent decisions on one change are settled by its concurrency token (and unique rows): the later one loses.</summary>
+    private static bool IsRace(DbUpdateException e) => e is DbUpdateConcurrencyException || AuditedWrite.IsUniqueViolation(e);
+
+    private sealed class RaceLost : Exception;
 }

@@ -9,6 +9,7 @@ using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using ChangePage = AsiOpsPortal.Web.Changes.Pages.ChangePage;
 using static AsiOpsPortal.Web.Tests.Support.PortalTestContext;
 
@@ -22,6 +23,7 @@ public sealed class ChangePageTests : IAsyncLifetime
 
     private ChangeProposals Proposals => _portal.Bunit.Services.GetRequiredService<ChangeProposals>();
     private ChangeReviews Reviews => _portal.Bunit.Services.GetRequiredService<ChangeReviews>();
+    private ChangeOperations Operations => _portal.Bunit.Services.GetRequiredService<ChangeOperations>();
     private ChangeQueries Changes => _portal.Bunit.Services.GetRequiredService<ChangeQueries>();
 
     public async Task InitializeAsync()
@@ -145,6 +147,35 @@ public sealed class ChangePageTests : IAsyncLifetime
         Assert.Contains("Running", running.Find("[data-testid=change-status]").TextContent);
         // The plan froze at approval: the before-approval note gives way to what the rollout actually waits for.
         Assert.Empty(running.FindAll("[data-testid=waits-for-changes]"));
+    }
+
+    [Fact]
+    public async Task Pause_WinsOverTheRunnersWrite_ThatLandsBetweenItsReadAndItsSave()
+    {
+        await Reviews.ReviewAsync(_changeId, new ReviewRequest("approve", ""), new Actor("bob", Roles.Sre));
+        // The runner's bookkeeping holds the change row: the pause reads the row, then its save waits behind this write.
+        await using var runner = new NpgsqlConnection(_portal.Db.ConnectionString);
+        await runner.OpenAsync();
+        await using var tx = await runner.BeginTransactionAsync();
+        await using (var write = new NpgsqlCommand($"UPDATE changes SET \"UpdatedAt\" = now() WHERE \"Id\" = {_changeId}", runner, tx))
+            await write.ExecuteNonQueryAsync();
+
+        var pause = Operations.PauseAsync(_changeId, new Actor("carol", Roles.Sre), "error rate up");
+        await WaitUntilASessionWaitsForARowLockAsync();
+        await tx.CommitAsync();
+        var paused = await pause;
+
+        Assert.Equal(nameof(ChangeStatus.Paused), paused.Status);
+        Assert.Contains("error rate up", paused.StatusReason);
+    }
+
+    private async Task WaitUntilASessionWaitsForARowLockAsync()
+    {
+        await using var watcher = new NpgsqlConnection(_portal.Db.ConnectionString);
+        await watcher.OpenAsync();
+        await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", watcher);
+        using var deadline = new CancellationTokenSource(Timeout);
+        while ((long)(await waiting.ExecuteScalarAsync(deadline.Token))! == 0) await Task.Delay(20, deadline.Token);
     }
 
     [Fact]
