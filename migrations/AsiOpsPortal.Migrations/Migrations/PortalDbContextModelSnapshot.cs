@@ -648,6 +648,49 @@ namespace AsiOpsPortal.Migrations.Migrations
                     b.ToTable("defender_agent_limits", (string)null);
                 });
 
+            modelBuilder.Entity("AsiOpsPortal.Core.Defender.DefenderBreakGlass", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EndedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("EndsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId");
+
+                    b.HasIndex("EndsAt");
+
+                    b.ToTable("defender_break_glass", (string)null);
+                });
+
             modelBuilder.Entity("AsiOpsPortal.Core.Defender.DefenderBudget", b =>
                 {
                     b.Property<Guid>("Id")
@@ -704,6 +747,56 @@ namespace AsiOpsPortal.Migrations.Migrations
                         .IsUnique();
 
                     b.ToTable("defender_budgets", (string)null);
+                });
+
+            modelBuilder.Entity("AsiOpsPortal.Core.Defender.DefenderCertificate", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("CertificatePem")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EncryptedPfx")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("NotAfter")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("defender_certificates", (string)null);
+                });
+
+            modelBuilder.Entity("AsiOpsPortal.Core.Defender.DefenderClusterKey", b =>
+                {
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("ClusterId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("defender_cluster_keys", (string)null);
                 });
 
             modelBuilder.Entity("AsiOpsPortal.Core.Defender.DefenderDecision", b =>
@@ -1424,6 +1517,24 @@ namespace AsiOpsPortal.Migrations.Migrations
                     b.HasOne("AsiOpsPortal.Core.Clusters.Cluster", null)
                         .WithMany("Nodes")
                         .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AsiOpsPortal.Core.Defender.DefenderBreakGlass", b =>
+                {
+                    b.HasOne("AsiOpsPortal.Core.Clusters.Cluster", null)
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("AsiOpsPortal.Core.Defender.DefenderClusterKey", b =>
+                {
+                    b.HasOne("AsiOpsPortal.Core.Clusters.Cluster", null)
+                        .WithOne()
+                        .HasForeignKey("AsiOpsPortal.Core.Defender.DefenderClusterKey", "ClusterId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

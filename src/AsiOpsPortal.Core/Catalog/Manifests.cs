@@ -83,6 +83,25 @@ public static class Manifests
         return o with { Namespace = ns, Json = obj.ToJsonString(CompactJson) };
     }
 
+    /// <summary>
+    /// Written in a manifest, replaced by the name of the cluster it is applied to (at apply and at drift check): how one
+    /// version of a component carries a per-cluster value, such as the defender webhook's URL.
+    /// </summary>
+    public const string ClusterPlaceholder = "${ASIOPS_CLUSTER}";
+
+    /// <summary>The object as applied to <paramref name="cluster"/>: <see cref="ClusterPlaceholder"/> replaced by its name.</summary>
+    public static ManifestObject ForCluster(this ManifestObject o, string cluster)
+    {
+        // Cluster names are DNS labels: nothing in them needs escaping in JSON.
+        if (!o.Json.Contains(ClusterPlaceholder, StringComparison.Ordinal)) return o;
+        return o with
+        {
+            Name = o.Name.Replace(ClusterPlaceholder, cluster, StringComparison.Ordinal),
+            Namespace = o.Namespace?.Replace(ClusterPlaceholder, cluster, StringComparison.Ordinal),
+            Json = o.Json.Replace(ClusterPlaceholder, cluster, StringComparison.Ordinal),
+        };
+    }
+
     /// <summary>Adds (or overwrites) metadata.annotations entries; the object's other annotations stay.</summary>
     public static ManifestObject WithAnnotations(this ManifestObject o, IReadOnlyDictionary<string, string> annotations)
     {

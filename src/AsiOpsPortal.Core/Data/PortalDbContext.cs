@@ -42,6 +42,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options)
     public DbSet<DefenderAgentLimit> DefenderAgentLimits => Set<DefenderAgentLimit>();
     public DbSet<DefenderState> DefenderStates => Set<DefenderState>();
     public DbSet<DefenderDecision> DefenderDecisions => Set<DefenderDecision>();
+    public DbSet<DefenderClusterKey> DefenderClusterKeys => Set<DefenderClusterKey>();
+    public DbSet<DefenderBreakGlass> DefenderBreakGlasses => Set<DefenderBreakGlass>();
+    public DbSet<DefenderCertificate> DefenderCertificates => Set<DefenderCertificate>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

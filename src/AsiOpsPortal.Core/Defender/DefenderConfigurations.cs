@@ -59,3 +59,39 @@ internal sealed class DefenderDecisionConfiguration : IEntityTypeConfiguration<D
         entity.HasIndex(d => new { d.Cluster, d.Allowed, d.At });
     }
 }
+
+internal sealed class DefenderClusterKeyConfiguration : IEntityTypeConfiguration<DefenderClusterKey>
+{
+    public void Configure(EntityTypeBuilder<DefenderClusterKey> entity)
+    {
+        entity.ToTable("defender_cluster_keys");
+        entity.HasKey(k => k.ClusterId);
+        entity.HasOne<Clusters.Cluster>().WithOne().HasForeignKey<DefenderClusterKey>(k => k.ClusterId).OnDelete(DeleteBehavior.Cascade);
+        entity.Property(k => k.TokenHash).HasMaxLength(64);
+        entity.HasIndex(k => k.TokenHash).IsUnique();
+        entity.Property(k => k.CreatedBy).HasMaxLength(Data.StoredText.ShortText);
+    }
+}
+
+internal sealed class DefenderBreakGlassConfiguration : IEntityTypeConfiguration<DefenderBreakGlass>
+{
+    public void Configure(EntityTypeBuilder<DefenderBreakGlass> entity)
+    {
+        entity.ToTable("defender_break_glass");
+        entity.HasOne<Clusters.Cluster>().WithMany().HasForeignKey(b => b.ClusterId).OnDelete(DeleteBehavior.Cascade);
+        entity.Property(b => b.Reason).HasMaxLength(Data.StoredText.Text);
+        entity.Property(b => b.StartedBy).HasMaxLength(Data.StoredText.ShortText);
+        entity.Property(b => b.EndedBy).HasMaxLength(Data.StoredText.ShortText);
+        // "Is the glass broken now" reads by the end time.
+        entity.HasIndex(b => b.EndsAt);
+    }
+}
+
+internal sealed class DefenderCertificateConfiguration : IEntityTypeConfiguration<DefenderCertificate>
+{
+    public void Configure(EntityTypeBuilder<DefenderCertificate> entity)
+    {
+        entity.ToTable("defender_certificates");
+        entity.Property(c => c.Id).ValueGeneratedNever();
+    }
+}

@@ -646,13 +646,16 @@ public sealed class RolloutRunner(
     private async Task<(IReadOnlyList<ManifestObject> Objects, bool Remove)> DesiredAsync(PortalDbContext db, Run run, Change change, RolloutStep step, CancellationToken ct)
     {
         run.Forward ??= await ParseAsync(db, change, change.VersionId, ct);
-        if (step.Phase == RolloutPhase.Forward) return (run.Forward, false);
+        if (step.Phase == RolloutPhase.Forward) return (ForCluster(run.Forward, step), false);
         var previous = change.Plan.Waves.SelectMany(w => w.Clusters).FirstOrDefault(c => c.ClusterId == step.ClusterId)?.PreviousVersionId;
-        if (previous is not { } versionId) return (run.Forward, true);
+        if (previous is not { } versionId) return (ForCluster(run.Forward, step), true);
         if (!run.Versions.TryGetValue(versionId, out var objects))
             run.Versions[versionId] = objects = await ParseAsync(db, change, versionId, ct);
-        return (objects, false);
+        return (ForCluster(objects, step), false);
     }
+
+    private static IReadOnlyList<ManifestObject> ForCluster(IReadOnlyList<ManifestObject> objects, RolloutStep step) =>
+        objects.Select(o => o.ForCluster(step.ClusterName)).ToList();
 
     private static async Task<IReadOnlyList<ManifestObject>> ParseAsync(PortalDbContext db, Change change, Guid? versionId, CancellationToken ct)
     {

@@ -144,7 +144,7 @@ public sealed class InventorySync(
                 .SingleOrDefaultAsync(ct);
             if (version is null) continue;
             var differences = new List<string>();
-            foreach (var desired in DriftRules.Checked(Manifests.Parse(version.Manifests).Select(o => o.WithNamespace(version.Namespace))))
+            foreach (var desired in DriftRules.Checked(Manifests.Parse(version.Manifests).Select(o => o.WithNamespace(version.Namespace).ForCluster(cluster.Name))))
             {
                 if (DriftRules.Describe(desired, await clusters.GetObjectAsync(target, desired.Ref, ct)) is { } difference)
                     differences.Add(difference);
