@@ -71,4 +71,5 @@ public static class AuditActions
     public const string DefenderRefused = "defender.refused";
     public const string DefenderBreakerOpened = "defender.breaker-opened";
     public const string DefenderBreakerClosed = "defender.breaker-closed";
+    public const string DefenderClusterKeyIssued = "defender.cluster-key-issued";
 }

@@ -6,6 +6,8 @@ public static class DefenderExtensions
     {
         builder.Services.AddOptions<DefenderOptions>().BindConfiguration(DefenderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DefenderStore>();
+        builder.Services.AddSingleton<Admission.DefenderCertificates>();
+        builder.Services.AddSingleton<Admission.DefenderClusterKeys>();
         builder.Services.AddSingleton<DefenderService>();
         builder.Services.AddSingleton<DefenderQueries>();
         builder.Services.AddTransient<DefenderCleanupJob>();

@@ -46,4 +46,18 @@ public sealed class DefenderOptions
 
     /// <summary>When the cleanup job runs (cron).</summary>
     [Required] public string DecisionCleanupCron { get; set; } = "23 * * * *";
+
+    /// <summary>
+    /// Where the admission webhook listens (HTTPS, its own certificate), e.g. "https://127.0.0.1:5443"; empty: no listener
+    /// (clusters' webhook calls then fail, and with failurePolicy Fail their destructive requests are refused).
+    /// </summary>
+    public string WebhookListen { get; set; } = "";
+
+    /// <summary>The base URL clusters call, as written in the webhook configuration; empty: <see cref="WebhookListen"/>.</summary>
+    public string WebhookUrl { get; set; } = "";
+
+    /// <summary>Host names (besides localhost and the loopback addresses) the webhook certificate is valid for.</summary>
+    public List<string> WebhookHostNames { get; set; } = [];
+
+    public string WebhookBaseUrl => (string.IsNullOrEmpty(WebhookUrl) ? WebhookListen : WebhookUrl).TrimEnd('/');
 }
