@@ -26,7 +26,7 @@ public sealed class AdmissionReceiver : IAsyncDisposable
     public const string Warning = "the pod delete budget of namespace default is nearly spent (2/3 this hour)";
 
     private readonly WebApplication app;
-    private readonly ConcurrentQueue<(string Path, JsonObject Request)> reviews = new();
+    private readonly ConcurrentQueue<(string Path, JsonObject Request, string? Authorization)> reviews = new();
 
     private AdmissionReceiver(WebApplication app, string caPem)
     {
@@ -57,11 +57,16 @@ public sealed class AdmissionReceiver : IAsyncDisposable
     /// <summary>The <c>request</c> part of every review received so far, in arrival order.</summary>
     public IReadOnlyList<JsonObject> Reviews => reviews.Select(r => r.Request).ToList();
 
+    /// <summary>The Authorization header of every review received so far (null when none), in arrival order.</summary>
+    public IReadOnlyList<string?> Authorizations => reviews.Select(r => r.Authorization).ToList();
+
+    public int Port => new Uri(Url("/")).Port;
+
     private async Task<IResult> AnswerAsync(HttpContext ctx, string behaviour)
     {
         var review = (await JsonNode.ParseAsync(ctx.Request.Body))!.AsObject();
         var request = review["request"]!.AsObject();
-        reviews.Enqueue(("/" + behaviour, request));
+        reviews.Enqueue(("/" + behaviour, request, ctx.Request.Headers.Authorization.FirstOrDefault()));
         var uid = request["uid"]!.GetValue<string>();
         var response = new JsonObject { ["uid"] = uid, ["allowed"] = true };
         switch (behaviour.Split('/'))

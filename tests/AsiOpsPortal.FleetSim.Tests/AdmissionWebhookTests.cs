@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -78,6 +79,9 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
     private static async Task<string> FirstWebPodAsync(Kubectl kubectl) =>
         (await kubectl.SucceedAsync("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}")).Trim();
 
+    private static async Task<string[]> WebPodsAsync(Kubectl kubectl) =>
+        (await kubectl.SucceedAsync("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].metadata.name}")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
     [Fact]
     public async Task KubectlDeletePod_IsRefusedWithTheWebhooksMessage_WhenTheWebhookDenies()
     {
@@ -135,6 +139,26 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
         Assert.Equal(pod, review.Str("oldObject", "metadata", "name"));
         Assert.Null(review["object"]);
         Assert.False(review["dryRun"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task TheApiServerPresentsItsWebhookToken_OnlyToTheServerItIsConfiguredFor()
+    {
+        var (cluster, kubectl) = await GuardedClusterAsync(new Hook("/allow"));
+        using var admin = new HttpClient { BaseAddress = new Uri(fleet.Simulator.BaseUrl) };
+        var pods = await WebPodsAsync(kubectl);
+
+        await kubectl.SucceedAsync("delete", "pod", pods[0], "--wait=false");
+        (await admin.PutAsJsonAsync($"/admin/clusters/{cluster}/webhook-credentials",
+            new[] { new { server = $"127.0.0.1:{receiver.Port}", token = "cluster-secret" } })).EnsureSuccessStatusCode();
+        await kubectl.SucceedAsync("delete", "pod", pods[1], "--wait=false");
+        (await admin.PutAsJsonAsync($"/admin/clusters/{cluster}/webhook-credentials",
+            new[] { new { server = "127.0.0.1:1", token = "for-another-server" } })).EnsureSuccessStatusCode();
+        await kubectl.SucceedAsync("delete", "pod", pods[2], "--wait=false");
+
+        Assert.Equal([null, "Bearer cluster-secret", null], receiver.Authorizations);
+        Assert.Contains("127.0.0.1:1", await admin.GetStringAsync($"/admin/clusters/{cluster}/webhook-credentials"));
+        Assert.DoesNotContain("for-another-server", await admin.GetStringAsync($"/admin/clusters/{cluster}/webhook-credentials"));
     }
 
     [Fact]

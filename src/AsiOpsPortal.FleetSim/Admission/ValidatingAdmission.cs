@@ -35,17 +35,18 @@ internal static class ValidatingAdmission
     /// Returns when every matching webhook allowed the request; otherwise throws the refusal the caller must see. Either
     /// way the webhooks' warnings go to <paramref name="warn"/> first, as kube-apiserver returns them in both cases.
     /// </summary>
-    public static async Task AdmitAsync(IReadOnlyList<Webhook> webhooks, AdmissionRequest request, Action<string> warn, CancellationToken ct)
+    public static async Task AdmitAsync(IReadOnlyList<Webhook> webhooks, IReadOnlyDictionary<string, string> tokens, AdmissionRequest request,
+        Action<string> warn, CancellationToken ct)
     {
         var matching = webhooks.Where(w => w.Matches(request)).ToList();
         if (matching.Count == 0) return;
-        var verdicts = await Task.WhenAll(matching.Select(w => CallAsync(w, request, ct)));
+        var verdicts = await Task.WhenAll(matching.Select(w => CallAsync(w, TokenFor(tokens, w.Url), request, ct)));
         foreach (var warning in verdicts.SelectMany(v => v.Warnings)) warn(warning);
         // kube-apiserver returns whichever refusal arrives first; the first in webhook order keeps FleetSim deterministic.
         if (verdicts.FirstOrDefault(v => v.Refusal is not null)?.Refusal is { } refusal) throw refusal;
     }
 
-    private static async Task<Verdict> CallAsync(Webhook webhook, AdmissionRequest request, CancellationToken ct)
+    private static async Task<Verdict> CallAsync(Webhook webhook, string? token, AdmissionRequest request, CancellationToken ct)
     {
         var uid = Guid.NewGuid().ToString();
         var url = WithTimeout(webhook.Url, webhook.Timeout);
@@ -54,9 +55,10 @@ internal static class ValidatingAdmission
         JsonNode? answer;
         try
         {
-            using var content = new ByteArrayContent(Json.Serialize(Review(uid, request)));
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await ClientFor(webhook.CaBundle).PostAsync(url, content, deadline.Token);
+            using var post = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(Json.Serialize(Review(uid, request))) };
+            post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            if (token is not null) post.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await ClientFor(webhook.CaBundle).SendAsync(post, deadline.Token);
             var text = await response.Content.ReadAsStringAsync(deadline.Token);
             if (!response.IsSuccessStatusCode)
                 return Failed(webhook, $"failed to call webhook: an error on the server (\"{text}\") has prevented the request from succeeding");
@@ -143,6 +145,20 @@ internal static class ValidatingAdmission
     {
         var slash = apiVersion.IndexOf('/');
         return slash < 0 ? ("", apiVersion) : (apiVersion[..slash], apiVersion[(slash + 1)..]);
+    }
+
+    /// <summary>
+    /// The token for a webhook's URL, looked up as kube-apiserver looks up its webhook kubeconfig's users: "host:port" first,
+    /// then "host" when the port is the default, then the most specific "*.domain" wildcard.
+    /// </summary>
+    private static string? TokenFor(IReadOnlyDictionary<string, string> tokens, Uri url)
+    {
+        if (tokens.Count == 0) return null;
+        var host = url.IdnHost;
+        if (tokens.TryGetValue($"{host}:{url.Port}", out var token)) return token;
+        if (url.IsDefaultPort && tokens.TryGetValue(host, out token)) return token;
+        return tokens.Where(t => t.Key.StartsWith("*.", StringComparison.Ordinal) && host.EndsWith(t.Key[1..], StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(t => t.Key.Length).Select(t => t.Value).FirstOrDefault();
     }
 
     /// <summary>Like client-go, the API server tells the webhook its deadline as ?timeout=Ns.</summary>

@@ -290,7 +290,7 @@ internal static class ClusterApi
         else if (ns is not null) namespaceObject = state.TryGet(ResourceCatalog.Namespaces, null, ns) ?? new JsonObject();
         var request = new AdmissionRequest(operation, r, target.Subresource, ns, name, obj, oldObject, namespaceObject, dryRun,
             ctx.Request.Headers.UserAgent.ToString());
-        return ValidatingAdmission.AdmitAsync(state.Webhooks, request, warning => ctx.Response.Headers.Append("Warning", WarningHeader(warning)), ctx.RequestAborted);
+        return ValidatingAdmission.AdmitAsync(state.Webhooks, state.Cluster.WebhookTokens, request, warning => ctx.Response.Headers.Append("Warning", WarningHeader(warning)), ctx.RequestAborted);
     }
 
     /// <summary>A warning as kube-apiserver sends it (kubectl prints "Warning: TEXT"): code 299, no agent, quoted, ASCII only.</summary>

@@ -35,6 +35,18 @@ internal sealed class SimCluster
 
     public SimFault Fault => fault;
 
+    /// <summary>
+    /// What kube-apiserver's admission configuration (its kubeConfigFile for webhooks) holds: the bearer token it presents to
+    /// webhooks, keyed as that file's users are — "host:port", "host" (port 443 only) or "*.domain". Empty: no credentials.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> WebhookTokens
+    {
+        get => Volatile.Read(ref webhookTokens);
+        set => Volatile.Write(ref webhookTokens, value);
+    }
+
+    private IReadOnlyDictionary<string, string> webhookTokens = new Dictionary<string, string>();
+
     public void SetFault(SimFault value)
     {
         var previous = fault;

@@ -8,6 +8,8 @@ namespace AsiOpsPortal.FleetSim.Hosting;
 /// </summary>
 internal static class AdminEndpoints
 {
+    private sealed record WebhookCredential(string Server, string Token);
+
     private sealed record AddClusterRequest(string Name, string Environment, string Region, string Zone, int Tier, int Nodes);
 
     /// <summary>SimFault on the wire: latency in milliseconds, everything else as named.</summary>
@@ -59,6 +61,18 @@ internal static class AdminEndpoints
         {
             if (!fleet.TryGet(name, out var c)) return Results.NotFound();
             c.SetFault(SimFault.None);
+            return Results.NoContent();
+        });
+        // Stands for editing a cluster's API server flags: the tokens it presents to admission webhooks, by server.
+        admin.MapGet("/clusters/{name}/webhook-credentials", (string name) =>
+            fleet.TryGet(name, out var c) ? Results.Ok(new { servers = c.WebhookTokens.Keys.Order(StringComparer.Ordinal) }) : Results.NotFound());
+        admin.MapPut("/clusters/{name}/webhook-credentials", (string name, WebhookCredential[] credentials) =>
+        {
+            if (!fleet.TryGet(name, out var c)) return Results.NotFound();
+            if (credentials.FirstOrDefault(w => string.IsNullOrWhiteSpace(w.Server) || string.IsNullOrEmpty(w.Token)) is { } bad)
+                return Results.BadRequest(new { message = $"every credential needs a server (host:port, host or *.domain) and a token; '{bad.Server}' does not" });
+            c.WebhookTokens = credentials.GroupBy(w => w.Server.Trim(), StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.Last().Token, StringComparer.OrdinalIgnoreCase);
             return Results.NoContent();
         });
         admin.MapGet("/requests", (string? cluster) => fleet.Requests.Snapshot(cluster));
