@@ -83,9 +83,10 @@ public sealed class BreakGlassService(IDbContextFactory<PortalDbContext> dbFacto
 
     /// <summary>Break-glass rows that have not ended at <paramref name="now"/>, with their cluster's name.</summary>
     internal static async Task<IReadOnlyList<BreakGlassView>> ActiveAsync(PortalDbContext db, DateTimeOffset now, CancellationToken ct) =>
-        await db.DefenderBreakGlasses.AsNoTracking().Where(b => b.EndedAt == null && b.EndsAt > now)
-            .Join(db.Clusters, b => b.ClusterId, c => c.Id, (b, c) => new BreakGlassView(c.Name, b.Reason, b.StartedBy, b.StartedAt, b.EndsAt))
-            .OrderBy(b => b.EndsAt).ToListAsync(ct);
+        (await db.DefenderBreakGlasses.AsNoTracking().Where(b => b.EndedAt == null && b.EndsAt > now)
+            .Join(db.Clusters, b => b.ClusterId, c => c.Id, (b, c) => new { Cluster = c.Name, b.Reason, b.StartedBy, b.StartedAt, b.EndsAt })
+            .OrderBy(b => b.EndsAt).ToListAsync(ct))
+        .Select(b => new BreakGlassView(b.Cluster, b.Reason, b.StartedBy, b.StartedAt, b.EndsAt)).ToList();
 
     private static Task<DefenderBreakGlass?> ActiveOfAsync(PortalDbContext db, Guid clusterId, DateTimeOffset now, CancellationToken ct) =>
         db.DefenderBreakGlasses.SingleOrDefaultAsync(b => b.ClusterId == clusterId && b.EndedAt == null && b.EndsAt > now, ct);
