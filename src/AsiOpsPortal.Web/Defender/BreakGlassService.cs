@@ -19,7 +19,8 @@ public sealed class BreakGlassService(IDbContextFactory<PortalDbContext> dbFacto
 {
     /// <summary>How stale the banner every page shows may be: one query per this long per process, not one per page render.</summary>
     public static readonly TimeSpan BannerRefresh = TimeSpan.FromSeconds(5);
-    private (IReadOnlyList<BreakGlassView> Active, DateTimeOffset ReadAt)? _banner;
+    private sealed record Banner(IReadOnlyList<BreakGlassView> Active, DateTimeOffset ReadAt);
+    private Banner? _banner;
 
     /// <summary>Every cluster's break-glass that has not ended, soonest end first.</summary>
     public async Task<IReadOnlyList<BreakGlassView>> ListAsync(CancellationToken ct = default)
@@ -34,7 +35,7 @@ public sealed class BreakGlassService(IDbContextFactory<PortalDbContext> dbFacto
         var now = time.GetUtcNow();
         if (_banner is { } banner && now - banner.ReadAt < BannerRefresh) return banner.Active.Where(b => b.EndsAt > now).ToList();
         var active = await ListAsync(ct);
-        _banner = (active, now);
+        _banner = new Banner(active, now);
         return active;
     }
 

@@ -26,19 +26,21 @@ public sealed class BreakGlassBannerTests : IAsyncLifetime
     [Fact]
     public async Task Banner_NamesTheClusterWhoWhyAndUntilWhen_WhileTheDefenderIsLifted_AndGoesWhenItEnds()
     {
-        var before = _portal.Render<BreakGlassBanner>();
-        Assert.Empty(before.FindAll("[data-testid=break-glass-banner]"));
+        var openBefore = _portal.Render<BreakGlassBanner>();
 
         var glass = await BreakGlass.StartAsync(new BreakGlassRequest("prod-hangzhou-01", 15, "etcd restore <b>now</b>"), Admin);
         var cut = _portal.Render<BreakGlassBanner>();
 
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=break-glass-banner]")), PortalTestContext.WaitTimeout);
         var banner = cut.Find("[data-testid=break-glass-banner]");
         Assert.Contains("lifted for cluster prod-hangzhou-01 by admin until " + glass.EndsAt.ToString("u"), banner.TextContent);
         Assert.Contains("etcd restore <b>now</b>", banner.TextContent);
         Assert.Equal("defender", banner.QuerySelector("a")!.GetAttribute("href"));
+        // A page that was open before shows it at its next refresh.
+        openBefore.WaitForAssertion(() => Assert.NotEmpty(openBefore.FindAll("[data-testid=break-glass-banner]")), PortalTestContext.WaitTimeout);
 
         await BreakGlass.EndAsync("prod-hangzhou-01", Admin);
-        // Pages already open drop it at their next refresh.
+        // Open pages drop it at their next refresh.
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=break-glass-banner]")), PortalTestContext.WaitTimeout);
     }
 }
