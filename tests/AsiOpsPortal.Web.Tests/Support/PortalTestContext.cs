@@ -132,6 +132,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddOptions<DefenderOptions>();
         services.AddSingleton<DefenderStore>();
         services.AddSingleton<DefenderService>();
+        services.AddSingleton<BreakGlassService>();
         services.AddSingleton<DefenderQueries>();
     }
 
