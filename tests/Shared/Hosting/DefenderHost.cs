@@ -1,6 +1,8 @@
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Defender;
+using AsiOpsPortal.Web.Defender.Admission;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -26,12 +28,18 @@ public sealed class DefenderHost : IAsyncDisposable
         services.AddSingleton<AuditedWrite>();
         services.AddSingleton<DefenderStore>();
         services.AddSingleton<DefenderService>();
+        // The admission webhook's part, for a listener built over this host (DefenderWebhookListener.BuildAsync).
+        services.AddLogging();
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        services.AddSingleton<DefenderCertificates>();
+        services.AddSingleton<DefenderClusterKeys>();
         services.AddOptions<DefenderOptions>().Configure(o => o.DecisionRetention = retention ?? o.DecisionRetention);
         _services = services.BuildServiceProvider();
     }
 
     public DefenderStore Store => _services.GetRequiredService<DefenderStore>();
     public DefenderService Service => _services.GetRequiredService<DefenderService>();
+    public IServiceProvider Services => _services;
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
