@@ -27,7 +27,7 @@ public sealed class DefenderWebhookListener(IServiceProvider portal, IOptions<De
 
     private WebApplication? _app;
 
-    /// <summary>Where the listener is bound (port 0 resolved), e.g. https://127.0.0.1:5443; null when not listening.</summary>
+    /// <summary>Where the listener is (or was last) bound, port 0 resolved, e.g. https://127.0.0.1:5443; null before its first start.</summary>
     public Uri? Address { get; private set; }
 
     /// <summary>The URL a cluster's webhook configuration names for <paramref name="cluster"/>; null when no listener is configured.</summary>
