@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: PostgreSQL + FleetSim (a simulated fleet) + the portal, data kept in .data/ between runs.
-# Ctrl-C stops what this run started. Overrides: PORT (portal), PG_PORT, FLEETSIM_PORT.
+# Ctrl-C stops what this run started. Overrides: PORT (portal), WEBHOOK_PORT (the defender's admission webhook, HTTPS),
+# PG_PORT, FLEETSIM_PORT.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -8,6 +9,7 @@ cd "$REPO"
 source scripts/lib/postgres.sh
 
 PORT=${PORT:-5080}
+WEBHOOK_PORT=${WEBHOOK_PORT:-$((PORT + 1))}
 PG_PORT=${PG_PORT:-55432}
 FLEETSIM_PORT=${FLEETSIM_PORT:-6443}
 DATA=$REPO/.data
@@ -65,6 +67,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 port_free "$PORT" PORT
+port_free "$WEBHOOK_PORT" WEBHOOK_PORT
 port_free "$FLEETSIM_PORT" FLEETSIM_PORT
 
 echo "==> restoring tools and building (Release)"
@@ -94,6 +97,7 @@ ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development} \
 ConnectionStrings__Portal="Host=127.0.0.1;Port=$PG_PORT;Database=asiops;Username=postgres" \
 Portal__MigrateOnStartup=true \
 Portal__KeyEncryption__KeyFile="$KEK" \
+Defender__WebhookListen="https://127.0.0.1:$WEBHOOK_PORT" \
 Demo__Enabled=true \
 Demo__FleetFile="$KUBECONFIGS/fleet.json" \
 Demo__TokensFile="$DATA/demo-tokens.json" \
@@ -115,6 +119,7 @@ kubeconfig=${kubeconfigs[0]}
 cat <<EOF
 
 AsiOpsPortal is running at http://127.0.0.1:$PORT
+(the defender's admission webhook listens on https://127.0.0.1:$WEBHOOK_PORT)
 
   user   password       role
   alice  Alice-demo-1   Developer

@@ -16,8 +16,8 @@ namespace AsiOpsPortal.FleetSim.Tests;
 
 /// <summary>
 /// A validating admission webhook on loopback HTTPS, with a certificate of its own making (its caBundle). It records
-/// every AdmissionReview it receives and answers by path: /allow, /deny/CODE (reason and message set), /silent (denied
-/// with no status), /warn (allows with <see cref="Warning"/>), /slow (allows after 5 s), /error (HTTP 500), /wrong-uid
+/// every AdmissionReview it receives and answers by path: /allow, /deny/CODE (reason and message set), /throttle/SECONDS (429
+/// saying when to retry), /silent (denied with no status), /warn (allows with <see cref="Warning"/>), /slow (allows after 5 s), /error (HTTP 500), /wrong-uid
 /// (allows, but for another request).
 /// </summary>
 public sealed class AdmissionReceiver : IAsyncDisposable
@@ -76,6 +76,14 @@ public sealed class AdmissionReceiver : IAsyncDisposable
             case ["deny", var code]:
                 response["allowed"] = false;
                 response["status"] = new JsonObject { ["code"] = int.Parse(code), ["reason"] = code == "429" ? "TooManyRequests" : "Forbidden", ["message"] = DenialMessage };
+                break;
+            case ["throttle", var seconds]:
+                response["allowed"] = false;
+                response["status"] = new JsonObject
+                {
+                    ["code"] = 429, ["reason"] = "TooManyRequests", ["message"] = DenialMessage,
+                    ["details"] = new JsonObject { ["retryAfterSeconds"] = int.Parse(seconds) },
+                };
                 break;
             case ["warn"]:
                 response["warnings"] = new JsonArray(Warning);

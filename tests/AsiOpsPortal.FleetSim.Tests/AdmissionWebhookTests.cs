@@ -107,6 +107,21 @@ public sealed class AdmissionWebhookTests(FleetFixture fleet) : IClassFixture<Fl
     }
 
     [Fact]
+    public async Task Denial429_CarriesRetryAfter_WhenTheWebhookSaysWhenToRetry()
+    {
+        var (cluster, kubectl) = await GuardedClusterAsync(new Hook("/throttle/7"));
+        var pod = await FirstWebPodAsync(kubectl);
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", fleet.Simulator.Token(cluster));
+
+        using var response = await http.DeleteAsync($"{fleet.Simulator.ServerUrl(cluster).TrimEnd('/')}/api/v1/namespaces/default/pods/{pod}");
+
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(7, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["details"]!["retryAfterSeconds"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Denial_SaysWithoutExplanation_WhenTheWebhookGivesNoStatus()
     {
         var (_, kubectl) = await GuardedClusterAsync(new Hook("/silent"));

@@ -55,7 +55,11 @@ internal static class ClusterApi
         }
         catch (ApiException e)
         {
-            if (!ctx.Response.HasStarted) await WriteAsync(ctx, e.ToStatus(), e.Code);
+            if (ctx.Response.HasStarted) return;
+            // As kube-apiserver's error writer: a Status that says when to retry also says it in the Retry-After header.
+            if (e.Details.Long("retryAfterSeconds") is > 0 and var seconds)
+                ctx.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await WriteAsync(ctx, e.ToStatus(), e.Code);
         }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {

@@ -1,10 +1,14 @@
 using AsiOpsPortal.Web.Accounts;
+using AsiOpsPortal.Web.Defender.Admission;
 using AsiOpsPortal.Web.Infrastructure;
 
 namespace AsiOpsPortal.Web.Defender;
 
 /// <summary>The body of a breaker reset: why it may close (audited).</summary>
 public sealed record BreakerResetRequest(string? Reason);
+
+/// <summary>What connects a cluster's API server to the webhook: its token (shown this once), the URL to call and the CA to trust.</summary>
+public sealed record ClusterKeyIssued(string Cluster, string Token, string? WebhookUrl, string CaBundle);
 
 public static class DefenderEndpoints
 {
@@ -112,5 +116,14 @@ public static class DefenderEndpoints
             })
             .RequireAuthorization(Policies.Admin)
             .WithSummary("End a cluster's break-glass early (409 when the defender is not lifted there).");
+
+        api.MapPost("/clusters/{cluster}/key", async (string cluster, DefenderClusterKeys keys, DefenderCertificates certificates,
+                DefenderWebhookListener listener, Actor actor, CancellationToken ct) =>
+            {
+                var token = await keys.IssueAsync(cluster, actor, ct) ?? throw new NotFoundException($"No cluster named '{cluster}'.");
+                return new ClusterKeyIssued(cluster, token, listener.UrlFor(cluster), await certificates.CaBundleAsync(ct));
+            })
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("Issue a cluster's admission webhook token (replacing any earlier one; shown once, audited) with the webhook URL and caBundle.");
     }
 }

@@ -8,6 +8,8 @@ public static class DefenderExtensions
         builder.Services.AddSingleton<DefenderStore>();
         builder.Services.AddSingleton<Admission.DefenderCertificates>();
         builder.Services.AddSingleton<Admission.DefenderClusterKeys>();
+        builder.Services.AddSingleton<Admission.DefenderWebhookListener>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<Admission.DefenderWebhookListener>());
         builder.Services.AddSingleton<DefenderService>();
         builder.Services.AddSingleton<BreakGlassService>();
         builder.Services.AddSingleton<DefenderQueries>();

@@ -69,4 +69,15 @@ public sealed class DefenderOptions
     public List<string> WebhookHostNames { get; set; } = [];
 
     public string WebhookBaseUrl => (string.IsNullOrEmpty(WebhookUrl) ? WebhookListen : WebhookUrl).TrimEnd('/');
+
+    /// <summary>
+    /// Users whose destructive requests the webhook allows without counting; unset: the API server's garbage collector and
+    /// namespace controller, which clean up after deletes already decided (refusing them strands orphans and namespaces).
+    /// </summary>
+    public List<string>? ExemptUsers { get; set; }
+
+    public static readonly IReadOnlyList<string> DefaultExemptUsers =
+        ["system:serviceaccount:kube-system:generic-garbage-collector", "system:serviceaccount:kube-system:namespace-controller"];
+
+    public IReadOnlyList<string> Exempt => ExemptUsers ?? DefaultExemptUsers;
 }

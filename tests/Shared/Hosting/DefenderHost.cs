@@ -1,6 +1,8 @@
 using AsiOpsPortal.Core.Data;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Defender;
+using AsiOpsPortal.Web.Defender.Admission;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -27,6 +29,11 @@ public sealed class DefenderHost : IAsyncDisposable
         services.AddSingleton<DefenderStore>();
         services.AddSingleton<DefenderService>();
         services.AddSingleton<BreakGlassService>();
+        // The admission webhook's part, for a listener built over this host (DefenderWebhookListener.BuildAsync).
+        services.AddLogging();
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        services.AddSingleton<DefenderCertificates>();
+        services.AddSingleton<DefenderClusterKeys>();
         services.AddOptions<DefenderOptions>().Configure(o => o.DecisionRetention = retention ?? o.DecisionRetention);
         _services = services.BuildServiceProvider();
     }
@@ -34,6 +41,7 @@ public sealed class DefenderHost : IAsyncDisposable
     public DefenderStore Store => _services.GetRequiredService<DefenderStore>();
     public DefenderService Service => _services.GetRequiredService<DefenderService>();
     public BreakGlassService BreakGlass => _services.GetRequiredService<BreakGlassService>();
+    public IServiceProvider Services => _services;
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
