@@ -86,6 +86,14 @@ public static class DefenderComponent
             """;
     }
 
+    /// <summary>The label after the highest <c>major.minor.patch</c> among <paramref name="existing"/>: its next patch, or 1.0.0.</summary>
+    public static string NextVersion(IEnumerable<string> existing)
+    {
+        var highest = existing.Select(v => System.Version.TryParse(v, out var parsed) && parsed.Build >= 0 && parsed.Revision < 0 ? parsed : null)
+            .OfType<System.Version>().DefaultIfEmpty().Max();
+        return highest is null ? "1.0.0" : $"{highest.Major}.{highest.Minor}.{highest.Build + 1}";
+    }
+
     /// <summary>
     /// The pipeline that installs the defender on <paramref name="clusters"/>: one cluster per wave, least critical first —
     /// outside production before production, then by tier down to tier 0 last — the first a canary. One at a time keeps the

@@ -60,5 +60,13 @@ public static class DefenderEndpoints
                 defender.CloseBreakerAsync(budget, request.Reason, actor, ct))
             .RequireAuthorization(Policies.Sre)
             .WithSummary("Close a budget's open breaker with a reason (400 without one, 409 when it is not open); its windows stay as they are.");
+
+        api.MapPost("/install", async (InstallRequest? request, DefenderInstaller installer, Actor actor, CancellationToken ct) =>
+            {
+                var proposed = await installer.ProposeInstallAsync(request?.Clusters, actor, ct);
+                return Results.Created($"/api/v1/changes/{proposed.ChangeId}", proposed);
+            })
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("Propose installing the asiops-defender component on {clusters} (every registered cluster when left out): a change that needs its approvals like any other. 409 while no webhook listener is configured.");
     }
 }

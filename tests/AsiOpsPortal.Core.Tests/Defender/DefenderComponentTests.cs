@@ -110,4 +110,12 @@ public class DefenderComponentTests
 
         Assert.DoesNotContain(findings, f => f.Severity == RuleSeverity.Blocking);
     }
+
+    [Theory]
+    [InlineData("", "1.0.0")]
+    [InlineData("1.0.0", "1.0.1")]
+    [InlineData("1.0.9,1.0.10,1.0.2", "1.0.11")]
+    [InlineData("2.1.0,hand-made,3.0", "2.1.1")]
+    public void NextVersion_IsThePatchAfterTheHighestThreePartVersion(string existing, string next) =>
+        Assert.Equal(next, DefenderComponent.NextVersion(existing.Split(',', StringSplitOptions.RemoveEmptyEntries)));
 }

@@ -84,6 +84,7 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("DELETE", "/api/v1/defender/budgets/{name}", "/api/v1/defender/budgets/no-such-budget", Roles.Sre),
         new("GET", "/api/v1/defender/decisions", "/api/v1/defender/decisions", Roles.Viewer),
         new("POST", "/api/v1/defender/breakers/{budget}/reset", "/api/v1/defender/breakers/no-such-budget/reset", Roles.Sre, new { reason = "matrix" }),
+        new("POST", "/api/v1/defender/install", "/api/v1/defender/install", Roles.Admin, new { clusters = new[] { "no-such-cluster" } }),
         new("GET", "/api/v1/audit", "/api/v1/audit", Roles.Sre),
         new("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", Roles.Sre),
         new("POST", "/api/v1/audit/reseal", "/api/v1/audit/reseal", Roles.Admin, new { fromEventId = 0, reason = "" }),
