@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: PostgreSQL + FleetSim (a simulated fleet) + the portal, data kept in .data/ between runs.
-# Ctrl-C stops what this run started. Overrides: PORT (portal), PG_PORT, FLEETSIM_PORT.
+# Ctrl-C stops what this run started. Overrides: PORT (portal), PG_PORT, FLEETSIM_PORT, WEBHOOK_PORT (defender).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,6 +10,7 @@ source scripts/lib/postgres.sh
 PORT=${PORT:-5080}
 PG_PORT=${PG_PORT:-55432}
 FLEETSIM_PORT=${FLEETSIM_PORT:-6443}
+WEBHOOK_PORT=${WEBHOOK_PORT:-5443}
 DATA=$REPO/.data
 KUBECONFIGS=$DATA/fleet/kubeconfigs
 LOGS=$DATA/logs
@@ -66,6 +67,7 @@ trap 'exit 130' INT TERM
 
 port_free "$PORT" PORT
 port_free "$FLEETSIM_PORT" FLEETSIM_PORT
+port_free "$WEBHOOK_PORT" WEBHOOK_PORT
 
 echo "==> restoring tools and building (Release)"
 dotnet tool restore >/dev/null
@@ -97,6 +99,7 @@ Portal__KeyEncryption__KeyFile="$KEK" \
 Demo__Enabled=true \
 Demo__FleetFile="$KUBECONFIGS/fleet.json" \
 Demo__TokensFile="$DATA/demo-tokens.json" \
+Defender__WebhookListen="https://127.0.0.1:$WEBHOOK_PORT" \
   setsid dotnet run --no-build --no-launch-profile -c Release --project src/AsiOpsPortal.Web \
   >"$LOGS/portal.log" 2>&1 </dev/null &
 PIDS+=($!)
@@ -123,6 +126,8 @@ AsiOpsPortal is running at http://127.0.0.1:$PORT
   dave   Dave-demo-1    Viewer
   admin  Admin-demo-1   Admin
 
+Defender:     admission webhook on https://127.0.0.1:$WEBHOOK_PORT, installed on every demo cluster
+              by the seeded change "Install asiops-defender …" (Changes page; bob, carol and admin approved it)
 API tokens:   .data/demo-tokens.json
 Kubeconfigs:  .data/fleet/kubeconfigs/ (fleet.json lists the clusters)
 Logs:         .data/logs/

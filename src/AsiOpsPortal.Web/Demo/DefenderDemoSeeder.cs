@@ -7,6 +7,8 @@ using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Defender;
 using AsiOpsPortal.Web.Defender.Admission;
+using AsiOpsPortal.Web.Infrastructure;
+using AsiOpsPortal.Web.Risk;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -15,8 +17,8 @@ namespace AsiOpsPortal.Web.Demo;
 /// <summary>
 /// Demo mode, when the defender's webhook listener is configured: each demo cluster's API server gets its webhook token
 /// (FleetSim's admin API stands for its admission configuration), the defender is installed on every demo cluster by an
-/// ordinary change that the demo's SREs and Admin approve, and one shadow budget gives the page something to show. The
-/// change is seeded once; tokens again whenever FleetSim (which keeps nothing between runs) has none for the portal.
+/// ordinary change that the demo's SREs and Admin approve, and one shadow budget gives the page something to show. FleetSim
+/// keeps nothing between runs: clusters that hold no token for the portal get one, and the install again.
 /// </summary>
 public sealed class DefenderDemoSeeder(
     DefenderInstaller installer,
@@ -28,7 +30,7 @@ public sealed class DefenderDemoSeeder(
     IOptions<DefenderOptions> options,
     ILogger<DefenderDemoSeeder> log)
 {
-    public const string ShadowBudget = "prod-pod-deletes";
+    private const string ShadowBudget = "prod-pod-deletes";
 
     /// <summary>Who approves the seeded install, in turn, until it starts: as many as its risk level asks for.</summary>
     private static readonly Actor[] Approvers = [new("bob", Roles.Sre), new("carol", Roles.Sre), new("admin", Roles.Admin)];
@@ -43,24 +45,24 @@ public sealed class DefenderDemoSeeder(
             return;
         }
         List<(string Name, string ApiEndpoint)> fleet;
-        bool installed;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
             fleet = (await db.Clusters.AsNoTracking().Select(c => new { c.Name, c.ApiEndpoint, c.Labels }).ToListAsync(ct))
                 .Where(c => c.Labels.GetValueOrDefault("fleet") == "demo").Select(c => (c.Name, c.ApiEndpoint)).OrderBy(c => c.Name).ToList();
-            installed = await db.Changes.AnyAsync(c => c.ComponentName == DefenderComponent.Name, ct);
-        }
-        if (fleet.Count == 0) return;
 
-        foreach (var (name, endpoint) in fleet) await ConnectAsync(name, endpoint, ct);
-        if (!installed) await InstallAsync(fleet.Select(c => c.Name).ToList(), ct);
+        var connected = new List<string>();
+        foreach (var (name, endpoint) in fleet)
+        {
+            if (await ConnectAsync(name, endpoint, ct)) connected.Add(name);
+        }
+        // A cluster that had no token for the portal is new to the defender, or FleetSim started afresh and forgot what was applied.
+        if (connected.Count > 0) await InstallAsync(connected, ct);
         if ((await defender.ListAsync(ct)).All(b => b.Name != ShadowBudget))
             await defender.CreateAsync(new BudgetRequest(ShadowBudget, new BudgetScopeRequest(["prod"], null, null, null), ["pods"],
                 [DefenderVerbs.Delete, DefenderVerbs.Eviction], new() { ["1m"] = 5, ["1h"] = 60 }, new BreakerRequest(false, 0), "shadow"), DemoSeeder.DemoActor, ct);
     }
 
-    /// <summary>Gives the cluster's API server a new webhook token, unless FleetSim already holds one for the portal's webhook.</summary>
-    private async Task ConnectAsync(string cluster, string apiEndpoint, CancellationToken ct)
+    /// <summary>Gives the cluster's API server a new webhook token, unless FleetSim already holds one for the portal's webhook; true when it did.</summary>
+    private async Task<bool> ConnectAsync(string cluster, string apiEndpoint, CancellationToken ct)
     {
         // A FleetSim cluster's address is https://{fleetsim}/clusters/NAME; its admin API is plain HTTP on the same port, under /admin.
         var address = new UriBuilder(apiEndpoint);
@@ -68,7 +70,7 @@ public sealed class DefenderDemoSeeder(
         if (!address.Path.TrimEnd('/').EndsWith(suffix, StringComparison.Ordinal))
         {
             log.LogWarning("Demo cluster {Cluster} is not a FleetSim cluster ({Endpoint}); its webhook token is not set", cluster, apiEndpoint);
-            return;
+            return false;
         }
         address.Scheme = Uri.UriSchemeHttp;
         address.Path = address.Path.TrimEnd('/')[..^suffix.Length] + $"/admin{suffix}/webhook-credentials";
@@ -79,26 +81,36 @@ public sealed class DefenderDemoSeeder(
         try
         {
             var known = await client.GetFromJsonAsync<WebhookServers>(credentials, ct);
-            if (known?.Servers.Contains(server, StringComparer.OrdinalIgnoreCase) == true) return;
+            if (known?.Servers.Contains(server, StringComparer.OrdinalIgnoreCase) == true) return false;
             var token = await keys.IssueAsync(cluster, DemoSeeder.DemoActor, ct);
             using var response = await client.PutAsJsonAsync(credentials, new[] { new { server, token } }, ct);
             response.EnsureSuccessStatusCode();
+            return true;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             log.LogWarning("Demo cluster {Cluster}: FleetSim did not take its webhook token: {Error}", cluster, e.Message);
+            return false;
         }
     }
 
     private async Task InstallAsync(IReadOnlyList<string> clusters, CancellationToken ct)
     {
-        var proposed = await installer.ProposeInstallAsync(clusters, DemoSeeder.DemoActor, ct);
-        foreach (var approver in Approvers)
+        try
         {
-            var change = await reviews.ReviewAsync(proposed.ChangeId, new ReviewRequest("approve", "Demo: the defender goes live on the demo fleet."), approver, ct);
-            if (change.Status != ChangeViewText.Of(ChangeStatus.PendingApproval)) break;
+            var proposed = await installer.ProposeInstallAsync(clusters, DemoSeeder.DemoActor, ct);
+            foreach (var approver in Approvers)
+            {
+                var change = await reviews.ReviewAsync(proposed.ChangeId, new ReviewRequest("approve", "Demo: the defender goes live on the demo fleet."), approver, ct);
+                if (change.Status != ChangeViewText.Of(ChangeStatus.PendingApproval)) break;
+            }
+            log.LogInformation("Defender {Version} is being installed on {Count} demo clusters by change #{Change}", proposed.Version, clusters.Count, proposed.ChangeId);
         }
-        log.LogInformation("Defender {Version} is being installed on {Count} demo clusters by change #{Change}", proposed.Version, clusters.Count, proposed.ChangeId);
+        catch (Exception e) when (e is ValidationFailedException or ConflictException or RiskBlockedException)
+        {
+            // The demo starts anyway; the change list or the Defender page shows what is left to do.
+            log.LogWarning("The defender was not installed on the demo clusters: {Error}", e.Message);
+        }
     }
 
     private sealed record WebhookServers(List<string> Servers);
