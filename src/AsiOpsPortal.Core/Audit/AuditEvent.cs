@@ -72,4 +72,7 @@ public static class AuditActions
     public const string DefenderBreakerOpened = "defender.breaker-opened";
     public const string DefenderBreakerClosed = "defender.breaker-closed";
     public const string DefenderClusterKeyIssued = "defender.cluster-key-issued";
+    public const string DefenderBreakGlassStarted = "defender.break-glass-started";
+    public const string DefenderBreakGlassEnded = "defender.break-glass-ended";
+    public const string DefenderAgentLimitUpdated = "defender-agent-limit.update";
 }

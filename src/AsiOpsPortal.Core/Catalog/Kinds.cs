@@ -38,6 +38,22 @@ public static class Kinds
 
     public static bool IsClusterScoped(string kind) => ClusterScoped.Contains(kind);
 
+    /// <summary>
+    /// The resource name a kind is served under, as in API paths and the defender's budgets: lower-case plural
+    /// (Deployment → deployments, Ingress → ingresses, NetworkPolicy → networkpolicies), the way Kubernetes guesses it.
+    /// </summary>
+    public static string ResourceOf(string kind)
+    {
+        var lower = kind.ToLowerInvariant();
+        return lower switch
+        {
+            "endpoints" => lower,
+            _ when lower.EndsWith('s') => lower + "es",
+            _ when lower.EndsWith('y') => lower[..^1] + "ies",
+            _ => lower + "s",
+        };
+    }
+
     /// <summary>True for kinds that run containers (and so are applied last, once their config exists).</summary>
     public static bool RunsContainers(string kind) => PodSpecPaths.ContainsKey(kind);
 

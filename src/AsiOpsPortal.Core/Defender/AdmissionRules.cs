@@ -41,12 +41,12 @@ public static class AdmissionRules
         if (refusing.Count > 0)
         {
             var (first, (window, standing)) = (refusing[0].Account, refusing[0].Empty!.Value);
-            var tripping = refusing.Where(e => e.Account.Budget.Breaker.TripOnExhaustion).ToList();
-            var tripped = tripping.Select(e => Trip(e.Account, e.Empty!.Value, now)).ToList();
+            var counted = refusing.Select(e => (e.Account.Budget, Outcome: Refused(e.Account, e.Empty!.Value, now))).Where(c => c.Outcome is not null).ToList();
+            var tripped = counted.Where(c => c.Outcome!.Value.Tripped).Select(c => c.Budget).ToList();
             var message = SpentMessage(first.Budget, window, standing, now)
-                + (tripped.Count == 0 ? "" : $" Breaker opened for {string.Join(", ", tripping.Select(e => $"'{e.Account.Budget.Name}'"))}.");
-            return AdmissionVerdict.Refuse(first.Budget.Name, window, message, standing.RefillsAt - now, tripped,
-                tripping.Select(e => e.Account.Budget).ToList());
+                + (tripped.Count == 0 ? "" : $" Breaker opened for {string.Join(", ", tripped.Select(b => $"'{b.Name}'"))}.");
+            return AdmissionVerdict.Refuse(first.Budget.Name, window, message, standing.RefillsAt - now,
+                counted.Select(c => c.Outcome!.Value.State).ToList(), tripped);
         }
 
         var spent = covering.Where(a => !empty.Any(e => e.Account == a)).Select(a => Spend(a, now)).Concat(agentSpends).ToList();
@@ -55,6 +55,14 @@ public static class AdmissionRules
         return new AdmissionVerdict(true, 200, shadow.Budget.Name, shadowWindow,
             $"Allowed; shadow mode: {SpentMessage(shadow.Budget, shadowWindow, shadowStanding, now)}", null, spent, [], WouldRefuse: true);
     }
+
+    /// <summary>
+    /// The decision while an Admin has lifted the defender for the request's cluster (break-glass): allowed whatever the budgets,
+    /// breakers and agent limits say, nothing spent, and the decision says whose glass it is and until when.
+    /// </summary>
+    public static AdmissionVerdict BreakGlass(string startedBy, string reason, DateTimeOffset endsAt) =>
+        new(true, 200, null, null, $"Allowed: break-glass by {startedBy} until {Instant(endsAt)} ({reason}); the defender is lifted for this cluster.",
+            null, [], [], WouldRefuse: false);
 
     /// <summary>Whether the budget's breaker refuses at <paramref name="now"/>: opened, and its cool-down (if any) not over.</summary>
     public static bool IsOpen(BudgetAccount account, DateTimeOffset now) =>
@@ -75,19 +83,45 @@ public static class AdmissionRules
         return null;
     }
 
-    // Windows the budget no longer has are dropped with their spends; a window added later starts empty.
-    private static DefenderState Spend(BudgetAccount account, DateTimeOffset now) => WithSpends(account.State,
-        account.Budget.Limits.Keys.ToDictionary(w => w, w => BudgetWindows.Spend(SpendsOf(account.State, w), BudgetWindows.Known[w], now)));
+    // Windows the budget no longer has are dropped with their spends; a window added later starts empty. The breaker's count
+    // of refusals stays: its old ones leave its window on their own.
+    private static DefenderState Spend(BudgetAccount account, DateTimeOffset now)
+    {
+        var spends = account.Budget.Limits.Keys.ToDictionary(w => w, w => BudgetWindows.Spend(SpendsOf(account.State, w), BudgetWindows.Known[w], now));
+        var refusals = RefusalsKey(account.Budget.Breaker);
+        if (account.Budget.Breaker.TripAfterRefusals > 0 && account.State.Spends.TryGetValue(refusals, out var counted)) spends[refusals] = counted;
+        return WithSpends(account.State, spends);
+    }
+
+    /// <summary>The spends key under which a breaker counts its budget's refusals, e.g. "refusals:5m".</summary>
+    public static string RefusalsKey(BreakerSettings breaker) => $"refusals:{breaker.RefusalWindow}";
 
     private static DefenderState WithSpends(DefenderState state, Dictionary<string, List<long>> spends) =>
         new() { Id = state.Id, Spends = spends, BreakerOpenedAt = state.BreakerOpenedAt, BreakerCause = state.BreakerCause };
 
-    private static DefenderState Trip(BudgetAccount account, (string Window, WindowStanding Standing) empty, DateTimeOffset now) => new()
+    /// <summary>
+    /// What a refusal by an enforcing budget does to it: opens its breaker when it trips on exhaustion or this is its Nth refusal
+    /// within its refusal window, or else counts the refusal; null when its breaker is not armed (nothing to write).
+    /// </summary>
+    private static (DefenderState State, bool Tripped)? Refused(BudgetAccount account, (string Window, WindowStanding Standing) empty, DateTimeOffset now)
+    {
+        var breaker = account.Budget.Breaker;
+        if (breaker.TripOnExhaustion) return (Trip(account, $"window {empty.Window} spent ({empty.Standing.Used}/{empty.Standing.Limit})", now), true);
+        if (breaker.TripAfterRefusals == 0) return null;
+        var key = RefusalsKey(breaker);
+        var refusals = BudgetWindows.Spend(SpendsOf(account.State, key), BudgetWindows.Known[breaker.RefusalWindow], now);
+        if (refusals.Count >= breaker.TripAfterRefusals)
+            return (Trip(account, $"{refusals.Count} refusals within {breaker.RefusalWindow} (window {empty.Window} spent)", now), true);
+        return (WithSpends(account.State, new(account.State.Spends) { [key] = refusals }), false);
+    }
+
+    // Opening starts the refusal count afresh: after the breaker closes, it takes N new refusals to open it again.
+    private static DefenderState Trip(BudgetAccount account, string cause, DateTimeOffset now) => new()
     {
         Id = account.State.Id,
-        Spends = account.State.Spends,
+        Spends = account.State.Spends.Where(s => s.Key != RefusalsKey(account.Budget.Breaker)).ToDictionary(),
         BreakerOpenedAt = now,
-        BreakerCause = $"window {empty.Window} spent ({empty.Standing.Used}/{empty.Standing.Limit})",
+        BreakerCause = cause,
     };
 
     private static IReadOnlyList<long> SpendsOf(DefenderState state, string window) => state.Spends.GetValueOrDefault(window) ?? [];

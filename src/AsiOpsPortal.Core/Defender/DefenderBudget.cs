@@ -57,8 +57,19 @@ public sealed class BreakerSettings
 {
     /// <summary>A request refused because a window is empty opens the breaker: then everything destructive in scope is refused.</summary>
     public bool TripOnExhaustion { get; set; }
+    /// <summary>
+    /// This many refusals by the budget within <see cref="RefusalWindow"/> open the breaker; 0: off. Unlike a single
+    /// exhaustion, a run of refusals says a client keeps pushing against the limit.
+    /// </summary>
+    public int TripAfterRefusals { get; set; }
+    /// <summary>The sliding window (a <see cref="BudgetWindows"/> name) refusals are counted in.</summary>
+    public string RefusalWindow { get; set; } = "1m";
     /// <summary>How long an open breaker stays open before it closes by itself; 0: until a person closes it.</summary>
     public int CoolDownMinutes { get; set; }
+
+    /// <summary>Whether anything opens the breaker.</summary>
+    [JsonIgnore]
+    public bool Armed => TripOnExhaustion || TripAfterRefusals > 0;
 }
 
 public enum BudgetMode

@@ -9,6 +9,8 @@ public static partial class DefenderRules
     /// <summary>A day's worth of a busy controller; beyond it a budget no longer protects anything and its spends grow large.</summary>
     public const int MaxLimit = 100_000;
     public const int MaxCoolDownMinutes = 7 * 24 * 60;
+    /// <summary>Refusals are kept like spends until the breaker opens; past a few thousand, counting them is no brake.</summary>
+    public const int MaxTripAfterRefusals = 10_000;
 
     /// <summary>Every problem with a budget as submitted, each naming its field; empty when it may be saved.</summary>
     public static IReadOnlyList<string> Validate(DefenderBudget budget)
@@ -35,6 +37,10 @@ public static partial class DefenderRules
         }
         if (budget.Breaker.CoolDownMinutes is < 0 or > MaxCoolDownMinutes)
             problems.Add($"breaker.coolDownMinutes: must be between 0 (an SRE closes it) and {MaxCoolDownMinutes} (was {budget.Breaker.CoolDownMinutes}).");
+        if (budget.Breaker.TripAfterRefusals is < 0 or > MaxTripAfterRefusals)
+            problems.Add($"breaker.tripAfterRefusals: must be between 0 (off) and {MaxTripAfterRefusals:N0} (was {budget.Breaker.TripAfterRefusals}).");
+        if (!BudgetWindows.Known.ContainsKey(budget.Breaker.RefusalWindow))
+            problems.Add($"breaker.refusalWindow: '{budget.Breaker.RefusalWindow}' is not a window; windows are {string.Join(", ", BudgetWindows.Known.Keys)}.");
         if (budget.Scope.Environments.Concat(budget.Scope.Clusters).Concat(budget.Scope.Namespaces).Any(string.IsNullOrWhiteSpace)
             || budget.Scope.Labels.Keys.Any(string.IsNullOrWhiteSpace))
             problems.Add("scope: environments, clusters, namespaces and label keys may not be empty strings.");

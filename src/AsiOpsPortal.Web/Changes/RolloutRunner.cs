@@ -3,6 +3,7 @@ using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Catalog;
 using AsiOpsPortal.Core.Changes;
 using AsiOpsPortal.Core.Data;
+using AsiOpsPortal.Core.Defender;
 using AsiOpsPortal.Core.Gates;
 using AsiOpsPortal.Core.Freeze;
 using AsiOpsPortal.Core.Rollouts;
@@ -10,6 +11,7 @@ using AsiOpsPortal.Kubernetes;
 using AsiOpsPortal.Web.Accounts;
 using AsiOpsPortal.Web.Audit;
 using AsiOpsPortal.Web.Clusters;
+using AsiOpsPortal.Web.Defender;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Freeze;
 using AsiOpsPortal.Web.Infrastructure;
@@ -36,6 +38,7 @@ public sealed class RolloutRunner(
     RolloutWakeups wakeups,
     GateChecks gates,
     FreezeService freeze,
+    DefenderStore defender,
     IOptions<PortalOptions> options,
     TimeProvider time,
     ILogger<RolloutRunner> log)
@@ -520,7 +523,7 @@ public sealed class RolloutRunner(
             var (objects, remove) = await DesiredAsync(db, run, change, step, ct);
             if (step.Status == StepStatus.Applying)
             {
-                if (remove) await RemoveAsync(target, objects, ct);
+                if (remove) await RemoveAsync(db, change, step, target, objects, ct);
                 else await ApplyOnceAsync(run, change, step, target, objects, ct);
                 step.Status = StepStatus.Converging;
                 step.AppliedAt = time.GetUtcNow();
@@ -614,10 +617,22 @@ public sealed class RolloutRunner(
             new Dictionary<string, string> { [StepAnnotation] = stamp, [ChangeAnnotation] = change.Id.ToString() }, ct);
     }
 
-    private async Task RemoveAsync(ClusterTarget target, IReadOnlyList<ManifestObject> objects, CancellationToken ct)
+    /// <summary>
+    /// Deletes the objects, each only once the defender allowed it, as any client's delete would be: a refusal fails the step
+    /// with the defender's message, before that object is touched. Objects already gone (a re-run) are neither asked about nor spent on.
+    /// </summary>
+    private async Task RemoveAsync(PortalDbContext db, Change change, RolloutStep step, ClusterTarget target, IReadOnlyList<ManifestObject> objects, CancellationToken ct)
     {
+        var cluster = await db.Clusters.AsNoTracking().Where(c => c.Id == step.ClusterId).Select(c => new { c.Environment, c.Labels }).SingleAsync(ct);
         // Workloads first, namespaces last: the reverse of the apply order.
-        foreach (var o in objects.Reverse()) await clusters.DeleteObjectAsync(target, o.Ref, ct);
+        foreach (var o in objects.Reverse())
+        {
+            if (await clusters.GetObjectAsync(target, o.Ref, ct) is null) continue;
+            var verdict = await defender.DecideAsync(new AdmissionRequest(FieldManager, $"{FieldManager}/rollout change-{change.Id}", DefenderVerbs.Delete,
+                Kinds.ResourceOf(o.Kind), o.Namespace, o.Name, step.ClusterName, cluster.Environment, cluster.Labels), ct);
+            if (!verdict.Allowed) throw new ClusterCallException(ClusterFailure.Forbidden, verdict.Message);
+            await clusters.DeleteObjectAsync(target, o.Ref, ct);
+        }
     }
 
     /// <summary>

@@ -61,6 +61,58 @@ public static class DefenderEndpoints
             .RequireAuthorization(Policies.Sre)
             .WithSummary("Close a budget's open breaker with a reason (400 without one, 409 when it is not open); its windows stay as they are.");
 
+        api.MapGet("/agent-limits", async (DefenderService defender, CancellationToken ct) =>
+            {
+                var items = await defender.ListAgentLimitsAsync(ct);
+                return new { items, total = items.Count };
+            })
+            .RequireAuthorization(Policies.Viewer)
+            .WithSummary("Agent limits: requests per second from user agents matching a pattern, for one resource and verb ('*' for any).");
+
+        api.MapPost("/agent-limits", async (AgentLimitRequest request, DefenderService defender, Actor actor, CancellationToken ct) =>
+            {
+                var created = await defender.CreateAgentLimitAsync(request, actor, ct);
+                return Results.Created($"/api/v1/defender/agent-limits/{created.Id}", created);
+            })
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary("Create an agent limit: {pattern, resource, verb, perSecond} (400 with every problem, 409 when one exists for the same pattern, resource and verb).");
+
+        api.MapPut("/agent-limits/{id:guid}", (Guid id, AgentLimitRequest request, DefenderService defender, Actor actor, CancellationToken ct) =>
+                defender.UpdateAgentLimitAsync(id, request, actor, ct))
+            .RequireAuthorization(Policies.Sre)
+            .WithSummary("Replace an agent limit's pattern, resource, verb and rate.");
+
+        api.MapDelete("/agent-limits/{id:guid}", async (Guid id, DefenderService defender, Actor actor, CancellationToken ct) =>
+            {
+                await defender.DeleteAgentLimitAsync(id, actor, ct);
+                return Results.NoContent();
+            })
+            .RequireAuthorization(Policies.Sre);
+
+        api.MapGet("/break-glass", async (BreakGlassService breakGlass, CancellationToken ct) =>
+            {
+                var items = await breakGlass.ListAsync(ct);
+                return new { items, total = items.Count };
+            })
+            .RequireAuthorization(Policies.Viewer)
+            .WithSummary("Clusters the defender is lifted for now (break-glass): who, why, until when.");
+
+        api.MapPost("/break-glass", async (BreakGlassRequest request, BreakGlassService breakGlass, Actor actor, CancellationToken ct) =>
+            {
+                var started = await breakGlass.StartAsync(request, actor, ct);
+                return Results.Created($"/api/v1/defender/break-glass/{started.Cluster}", started);
+            })
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("Lift the defender for one cluster: {cluster, minutes, reason} (400 naming each problem, 404 for no such cluster, 409 when already lifted).");
+
+        api.MapDelete("/break-glass/{cluster}", async (string cluster, BreakGlassService breakGlass, Actor actor, CancellationToken ct) =>
+            {
+                await breakGlass.EndAsync(cluster, actor, ct);
+                return Results.NoContent();
+            })
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("End a cluster's break-glass early (409 when the defender is not lifted there).");
+
         api.MapPost("/install", async (InstallRequest? request, DefenderInstaller installer, Actor actor, CancellationToken ct) =>
             {
                 var proposed = await installer.ProposeInstallAsync(request?.Clusters, actor, ct);

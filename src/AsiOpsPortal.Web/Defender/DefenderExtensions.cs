@@ -9,6 +9,7 @@ public static class DefenderExtensions
         builder.Services.AddSingleton<Admission.DefenderCertificates>();
         builder.Services.AddSingleton<Admission.DefenderClusterKeys>();
         builder.Services.AddSingleton<DefenderService>();
+        builder.Services.AddSingleton<BreakGlassService>();
         builder.Services.AddSingleton<DefenderQueries>();
         builder.Services.AddSingleton<DefenderInstaller>();
         builder.Services.AddTransient<DefenderCleanupJob>();

@@ -106,25 +106,35 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
 
     public async Task<DefenderAgentLimit> CreateAgentLimitAsync(AgentLimitRequest request, Actor actor, CancellationToken ct = default)
     {
-        var limit = new DefenderAgentLimit
-        {
-            Pattern = (request.Pattern ?? "").Trim(),
-            Resource = string.IsNullOrWhiteSpace(request.Resource) ? AgentLimits.Any : request.Resource.Trim(),
-            Verb = string.IsNullOrWhiteSpace(request.Verb) ? AgentLimits.Any : request.Verb.Trim(),
-            PerSecond = request.PerSecond ?? 0,
-            CreatedBy = actor.Name,
-            CreatedAt = time.GetUtcNow(),
-        };
-        if (AgentLimits.Validate(limit) is { Count: > 0 } problems) throw new ValidationFailedException(problems);
+        var limit = ParseAgentLimit(request);
+        (limit.CreatedBy, limit.CreatedAt) = (actor.Name, time.GetUtcNow());
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await write.RunAsync(db, actor, async audit =>
         {
             db.DefenderAgentLimits.Add(limit);
             db.DefenderStates.Add(new DefenderState { Id = limit.Id });
             await audit.RecordAsync(AuditActions.DefenderAgentLimitCreated, AgentTarget(limit), $"{limit.PerSecond}/s");
-        }, ct, refuse: e => AuditedWrite.IsUniqueViolation(e) ? new ConflictException($"An agent limit for '{limit.Pattern}' on {limit.Verb} {limit.Resource} already exists.") : null);
+        }, ct, refuse: AgentLimitTaken(limit));
         store.Invalidate();
         return limit;
+    }
+
+    /// <summary>Replaces an agent limit's pattern, resource, verb and rate; requests already counted in its last second stay.</summary>
+    public async Task<DefenderAgentLimit> UpdateAgentLimitAsync(Guid id, AgentLimitRequest request, Actor actor, CancellationToken ct = default)
+    {
+        var edited = ParseAgentLimit(request);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        DefenderAgentLimit? limit = null;
+        await write.RunAsync(db, actor, async audit =>
+        {
+            await LockStateAsync(db, id, ct);
+            limit = await db.DefenderAgentLimits.SingleOrDefaultAsync(l => l.Id == id, ct) ?? throw AgentLimitNotFound(id);
+            var before = $"{AgentTarget(limit)} {limit.PerSecond}/s";
+            (limit.Pattern, limit.Resource, limit.Verb, limit.PerSecond) = (edited.Pattern, edited.Resource, edited.Verb, edited.PerSecond);
+            await audit.RecordAsync(AuditActions.DefenderAgentLimitUpdated, AgentTarget(limit), $"{limit.PerSecond}/s (was {before})");
+        }, ct, refuse: AgentLimitTaken(edited));
+        store.Invalidate();
+        return limit!;
     }
 
     public async Task DeleteAgentLimitAsync(Guid id, Actor actor, CancellationToken ct = default)
@@ -133,7 +143,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
         await write.RunAsync(db, actor, async audit =>
         {
             await LockStateAsync(db, id, ct);
-            var limit = await db.DefenderAgentLimits.SingleOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"No agent limit {id}.");
+            var limit = await db.DefenderAgentLimits.SingleOrDefaultAsync(l => l.Id == id, ct) ?? throw AgentLimitNotFound(id);
             db.DefenderAgentLimits.Remove(limit);
             await db.DefenderStates.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
             await audit.RecordAsync(AuditActions.DefenderAgentLimitDeleted, AgentTarget(limit), $"{limit.PerSecond}/s");
@@ -177,7 +187,13 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
             Resources = Clean(request.Resources),
             Verbs = Clean(request.Verbs),
             Limits = new Dictionary<string, int>(request.Limits ?? []),
-            Breaker = new BreakerSettings { TripOnExhaustion = request.Breaker?.TripOnExhaustion ?? false, CoolDownMinutes = request.Breaker?.CoolDownMinutes ?? 0 },
+            Breaker = new BreakerSettings
+            {
+                TripOnExhaustion = request.Breaker?.TripOnExhaustion ?? false,
+                TripAfterRefusals = request.Breaker?.TripAfterRefusals ?? 0,
+                RefusalWindow = request.Breaker?.RefusalWindow?.Trim() ?? new BreakerSettings().RefusalWindow,
+                CoolDownMinutes = request.Breaker?.CoolDownMinutes ?? 0,
+            },
             Mode = (request.Mode ?? "enforce").Trim().ToLowerInvariant() switch
             {
                 "enforce" => BudgetMode.Enforce,
@@ -193,6 +209,25 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
 
     public static string Target(string budget) => $"defender-budget/{budget}";
 
+    /// <summary>Turns a request into an agent limit ("*" where resource or verb is left out), or throws with every problem, each naming its field.</summary>
+    public static DefenderAgentLimit ParseAgentLimit(AgentLimitRequest request)
+    {
+        var limit = new DefenderAgentLimit
+        {
+            Pattern = (request.Pattern ?? "").Trim(),
+            Resource = string.IsNullOrWhiteSpace(request.Resource) ? AgentLimits.Any : request.Resource.Trim(),
+            Verb = string.IsNullOrWhiteSpace(request.Verb) ? AgentLimits.Any : request.Verb.Trim(),
+            PerSecond = request.PerSecond ?? 0,
+        };
+        if (AgentLimits.Validate(limit) is { Count: > 0 } problems) throw new ValidationFailedException(problems);
+        return limit;
+    }
+
+    private static Func<DbUpdateException, Exception?> AgentLimitTaken(DefenderAgentLimit limit) => e => AuditedWrite.IsUniqueViolation(e)
+        ? new ConflictException($"An agent limit for '{limit.Pattern}' on {limit.Verb} {limit.Resource} already exists.") : null;
+
+    private static NotFoundException AgentLimitNotFound(Guid id) => new($"No agent limit {id}.");
+
     private static string AgentTarget(DefenderAgentLimit limit) => $"defender-agent-limit/{limit.Pattern} {limit.Verb} {limit.Resource}";
 
     private static NotFoundException NotFound(string name) => new($"No defender budget named '{name}'.");
@@ -203,5 +238,7 @@ public sealed class DefenderService(IDbContextFactory<PortalDbContext> dbFactory
     private static string Summary(DefenderBudget b) =>
         $"{b.Mode.ToString().ToLowerInvariant()} budget on {string.Join("/", b.Verbs)} of {string.Join(", ", b.Resources)} in {b.Scope}: "
         + string.Join(", ", b.Limits.OrderBy(l => BudgetWindows.Known.GetValueOrDefault(l.Key)).Select(l => $"{l.Value} per {l.Key}"))
-        + (b.Breaker.TripOnExhaustion ? $"; breaker trips on exhaustion, cool-down {b.Breaker.CoolDownMinutes} min" : "");
+        + (b.Breaker.TripOnExhaustion ? "; breaker trips on exhaustion" : "")
+        + (b.Breaker.TripAfterRefusals > 0 ? $"; breaker trips after {b.Breaker.TripAfterRefusals} refusals within {b.Breaker.RefusalWindow}" : "")
+        + (b.Breaker.Armed ? $", cool-down {b.Breaker.CoolDownMinutes} min" : "");
 }

@@ -21,12 +21,20 @@ public sealed class DefenderStore(IDbContextFactory<PortalDbContext> dbFactory, 
 {
     private Definitions? _definitions;
 
-    private sealed record Definitions(string Stamp, IReadOnlyList<DefenderBudget> Budgets, IReadOnlyList<DefenderAgentLimit> AgentLimits);
+    /// <summary>Budgets, agent limits and the break-glass of clusters that had not ended when they were read.</summary>
+    private sealed record Definitions(string Stamp, IReadOnlyList<DefenderBudget> Budgets, IReadOnlyList<DefenderAgentLimit> AgentLimits,
+        IReadOnlyList<BreakGlassView> BreakGlass)
+    {
+        /// <summary>The cluster's break-glass at <paramref name="now"/>: one that has ended by time no longer counts.</summary>
+        public BreakGlassView? BreakGlassOf(string cluster, DateTimeOffset now) => BreakGlass.FirstOrDefault(b => b.Cluster == cluster && b.EndsAt > now);
+    }
 
-    // xmin changes with every insert and update of a row, the count with every delete.
+    // xmin changes with every insert and update of a row, the count with every delete. Break-glass rows are read through
+    // the index on their end (with an hour's slack for clocks): starting one inserts a row there, ending one early updates it.
     private const string StampSql = """
         SELECT concat((SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM defender_budgets), ';',
-                      (SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM defender_agent_limits))
+                      (SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM defender_agent_limits), ';',
+                      (SELECT count(*) || '/' || coalesce(sum(xmin::text::bigint), 0) FROM defender_break_glass WHERE "EndsAt" > now() - interval '1 hour'))
         """;
 
     private const string ReadSql = """SELECT "Id", "Spends"::text, "BreakerOpenedAt", "BreakerCause" FROM defender_states WHERE "Id" = ANY(@ids)""";
@@ -60,9 +68,11 @@ public sealed class DefenderStore(IDbContextFactory<PortalDbContext> dbFactory, 
                 continue;
             }
             var now = time.GetUtcNow();
-            var verdict = AdmissionRules.Decide(request,
-                budgets.Where(b => states.ContainsKey(b.Id)).Select(b => new BudgetAccount(b, states[b.Id])).ToList(),
-                agents.Where(a => states.ContainsKey(a.Id)).Select(a => new AgentAccount(a, states[a.Id])).ToList(), now);
+            var verdict = definitions.BreakGlassOf(request.Cluster, now) is { } glass
+                ? AdmissionRules.BreakGlass(glass.StartedBy, glass.Reason, glass.EndsAt)
+                : AdmissionRules.Decide(request,
+                    budgets.Where(b => states.ContainsKey(b.Id)).Select(b => new BudgetAccount(b, states[b.Id])).ToList(),
+                    agents.Where(a => states.ContainsKey(a.Id)).Select(a => new AgentAccount(a, states[a.Id])).ToList(), now);
             await WriteAsync(db, request, verdict, now, ct);
             if (!verdict.Allowed) await RecordRefusalAsync(db, request, verdict, ct);
             await tx.CommitAsync(ct);
@@ -80,7 +90,7 @@ public sealed class DefenderStore(IDbContextFactory<PortalDbContext> dbFactory, 
         var stamp = await db.Database.SqlQueryRaw<string>(StampSql + " AS \"Value\"").SingleAsync(ct);
         var budgets = await db.DefenderBudgets.AsNoTracking().ToListAsync(ct);
         var limits = await db.DefenderAgentLimits.AsNoTracking().ToListAsync(ct);
-        return new Definitions(stamp, budgets, limits);
+        return new Definitions(stamp, budgets, limits, await BreakGlassService.ActiveAsync(db, time.GetUtcNow(), ct));
     }
 
     /// <summary>

@@ -9,9 +9,15 @@ public sealed record BudgetRequest(string? Name, BudgetScopeRequest? Scope, List
 
 public sealed record BudgetScopeRequest(List<string>? Environments, List<string>? Clusters, Dictionary<string, string>? Labels, List<string>? Namespaces);
 
-public sealed record BreakerRequest(bool? TripOnExhaustion, int? CoolDownMinutes);
+public sealed record BreakerRequest(bool? TripOnExhaustion, int? CoolDownMinutes, int? TripAfterRefusals = null, string? RefusalWindow = null);
 
 public sealed record AgentLimitRequest(string? Pattern, string? Resource, string? Verb, int? PerSecond);
+
+/// <summary>The body of a break-glass: which cluster, for how many minutes, and why (audited, shown on every page).</summary>
+public sealed record BreakGlassRequest(string? Cluster, int? Minutes, string? Reason);
+
+/// <summary>A cluster's break-glass that has not ended: the defender allows its destructive requests without spending until <see cref="EndsAt"/>.</summary>
+public sealed record BreakGlassView(string Cluster, string Reason, string StartedBy, DateTimeOffset StartedAt, DateTimeOffset EndsAt);
 
 /// <summary>One window of a budget now: tokens used of its limit, and when the next is back if none is left.</summary>
 public sealed record WindowView(string Window, int Used, int Limit, DateTimeOffset? RefillsAt);
@@ -43,6 +49,9 @@ public sealed class DefenderOptions
 
     /// <summary>How long decisions are kept; the cleanup job deletes older ones.</summary>
     [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")] public TimeSpan DecisionRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>The longest an Admin may lift the defender for one cluster (break-glass).</summary>
+    [Range(1, 24 * 60)] public int MaxBreakGlassMinutes { get; set; } = 60;
 
     /// <summary>When the cleanup job runs (cron).</summary>
     [Required] public string DecisionCleanupCron { get; set; } = "23 * * * *";

@@ -11,12 +11,12 @@ public class AdmissionRulesTests
         new("alice", userAgent, verb, resource, ns, "web-0", cluster, environment, new Dictionary<string, string> { ["team"] = "pay" });
 
     private static BudgetAccount Budget(string name, Dictionary<string, int> limits, BudgetMode mode = BudgetMode.Enforce,
-        bool trip = false, int coolDown = 0, BudgetScope? scope = null, string resource = "pods")
+        bool trip = false, int coolDown = 0, BudgetScope? scope = null, string resource = "pods", int tripAfter = 0, string refusalWindow = "1m")
     {
         var budget = new DefenderBudget
         {
             Name = name, Resources = [resource], Verbs = [DefenderVerbs.Delete, DefenderVerbs.Eviction], Limits = limits, Mode = mode,
-            Scope = scope ?? new BudgetScope(), Breaker = new BreakerSettings { TripOnExhaustion = trip, CoolDownMinutes = coolDown },
+            Scope = scope ?? new BudgetScope(), Breaker = new BreakerSettings { TripOnExhaustion = trip, CoolDownMinutes = coolDown, TripAfterRefusals = tripAfter, RefusalWindow = refusalWindow },
         };
         return new BudgetAccount(budget, new DefenderState { Id = budget.Id });
     }
@@ -157,6 +157,46 @@ public class AdmissionRulesTests
         Assert.Contains("until it closes by itself at 2026-12-03T10:10:00Z (in 1 s) or an SRE closes it", open.Message);
         Assert.Equal(TimeSpan.FromTicks(1), open.RetryAfter);
         Assert.True(Decide(accounts, T0.AddMinutes(10)).Allowed);
+    }
+
+    [Fact]
+    public void Decide_OpensTheBreakerAtTheNthRefusalWithinItsWindow_NotBefore()
+    {
+        var accounts = new List<BudgetAccount> { Budget("prod-pods", new() { ["1h"] = 1 }, tripAfter: 3, refusalWindow: "5m") };
+        Assert.True(Decide(accounts, T0).Allowed);
+        Assert.Empty(Decide(accounts, T0.AddSeconds(1)).Tripped);
+        Assert.Empty(Decide(accounts, T0.AddSeconds(2)).Tripped);
+        Assert.Equal(2, accounts[0].State.Spends["refusals:5m"].Count);
+
+        var third = Decide(accounts, T0.AddSeconds(3));
+
+        Assert.Equal(["prod-pods"], third.Tripped.Select(b => b.Name));
+        Assert.EndsWith("Breaker opened for 'prod-pods'.", third.Message);
+        Assert.Equal("3 refusals within 5m (window 1h spent)", accounts[0].State.BreakerCause);
+        Assert.False(accounts[0].State.Spends.ContainsKey("refusals:5m"));
+    }
+
+    [Fact]
+    public void Decide_ForgetsRefusalsOlderThanTheRefusalWindow()
+    {
+        var accounts = new List<BudgetAccount> { Budget("prod-pods", new() { ["24h"] = 1 }, tripAfter: 2, refusalWindow: "1m") };
+        Decide(accounts, T0);
+        Assert.Empty(Decide(accounts, T0.AddSeconds(1)).Tripped);
+
+        // The first refusal leaves its window at exactly 10:01:01, so the second one then is the first again.
+        Assert.Empty(Decide(accounts, T0.AddSeconds(61)).Tripped);
+        Assert.Equal(["prod-pods"], Decide(accounts, T0.AddSeconds(120)).Tripped.Select(b => b.Name));
+    }
+
+    [Fact]
+    public void Decide_KeepsTheRefusalCountAcrossSpends()
+    {
+        var accounts = new List<BudgetAccount> { Budget("prod-pods", new() { ["1m"] = 1 }, tripAfter: 2, refusalWindow: "1h") };
+        Decide(accounts, T0);
+        Assert.False(Decide(accounts, T0.AddSeconds(1)).Allowed);
+        Assert.True(Decide(accounts, T0.AddMinutes(1)).Allowed);
+
+        Assert.Equal(["prod-pods"], Decide(accounts, T0.AddMinutes(1).AddSeconds(1)).Tripped.Select(b => b.Name));
     }
 
     [Fact]

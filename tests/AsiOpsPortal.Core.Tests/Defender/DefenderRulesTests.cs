@@ -30,6 +30,8 @@ public class DefenderRulesTests
         budget.Verbs = ["patch"];
         budget.Limits = new() { ["2m"] = 3, ["1h"] = 0 };
         budget.Breaker.CoolDownMinutes = -1;
+        budget.Breaker.TripAfterRefusals = 10_001;
+        budget.Breaker.RefusalWindow = "2h";
 
         var problems = DefenderRules.Validate(budget);
 
@@ -40,6 +42,8 @@ public class DefenderRulesTests
             "limits: '2m' is not a window; windows are 1m, 5m, 1h, 24h.",
             "limits.1h: must be between 1 and 100,000 (was 0).",
             "breaker.coolDownMinutes: must be between 0 (an SRE closes it) and 10080 (was -1).",
+            "breaker.tripAfterRefusals: must be between 0 (off) and 10,000 (was 10001).",
+            "breaker.refusalWindow: '2h' is not a window; windows are 1m, 5m, 1h, 24h.",
         ], problems);
     }
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AsiOpsPortal.IntegrationTests.Infrastructure;
+using AsiOpsPortal.Tests.Shared;
 
 namespace AsiOpsPortal.IntegrationTests.Changes;
 
@@ -183,6 +184,44 @@ public sealed class RollbackTests(RolloutWorld world) : IClassFixture<RolloutWor
         Assert.Contains(started, e => e!["target"]!.GetValue<string>() == $"change/{older}" && e["details"]!.GetValue<string>().Contains(clusters[1]));
         var releases = await ReleasesAsync("web-moved");
         Assert.Equal(("staging-hangzhou-02", "2.0"), (Assert.Single(releases)!["cluster"]!.GetValue<string>(), releases[0]!["version"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Rollback_AsksTheDefenderBeforeEachDelete_AndStopsWhereTheBudgetRunsOut()
+    {
+        const string cluster = "staging-shanghai-02";
+        await world.RegisterAsync(cluster);
+        using (var component = await _alice.PostAsJsonAsync("/api/v1/components", new { name = "web-guarded", @namespace = "web", description = "three objects" }))
+            await component.ExpectJsonAsync(HttpStatusCode.Created, "creating the component");
+        using (var version = await _alice.PostAsJsonAsync("/api/v1/components/web-guarded/versions", new { version = "1.0", manifests = SampleManifests.Web() }))
+            await version.ExpectJsonAsync(HttpStatusCode.Created, "adding its only version");
+        await _bob.CreatePipelineAsync("guarded-path", ChangeApi.Wave("only", [cluster]));
+        var id = await RollOutAsync("web 1.0", "web-guarded", "1.0", "guarded-path");
+        // Rolling back the first version removes its three objects; the cluster's budget has room for two deletes.
+        using (var budget = await _bob.PostAsJsonAsync("/api/v1/defender/budgets", new
+               {
+                   name = "guarded-deletes", scope = new { clusters = new[] { cluster } }, resources = new[] { "namespaces", "configmaps", "deployments" },
+                   verbs = new[] { "delete" }, limits = new Dictionary<string, int> { ["1h"] = 2 },
+               }))
+            await budget.ExpectJsonAsync(HttpStatusCode.Created, "creating the budget");
+
+        using (var rollback = await _bob.ActAsync(id, "rollback"))
+            await rollback.ExpectJsonAsync(HttpStatusCode.OK, "rolling back");
+        var failed = await _bob.WaitForStatusAsync(id, "Failed");
+
+        var step = failed["rollbackWaves"]![0]!["clusters"]![0]!;
+        Assert.Equal("Failed", step["status"]!.GetValue<string>());
+        Assert.Contains("defender budget 'guarded-deletes' has no token left in its 1h window (2/2 used)", step["error"]!.GetValue<string>());
+        // Workloads go first: the Deployment and the ConfigMap were deleted, the Namespace was refused and is still there.
+        Assert.Null(await world.Fleet.GetJsonAsync(cluster, "/apis/apps/v1/namespaces/web/deployments/web"));
+        Assert.Null(await world.Fleet.GetJsonAsync(cluster, "/api/v1/namespaces/web/configmaps/web-config"));
+        Assert.NotNull(await world.Fleet.GetJsonAsync(cluster, "/api/v1/namespaces/web"));
+        using var decisions = await _bob.GetAsync($"/api/v1/defender/decisions?cluster={cluster}");
+        var recorded = (await decisions.ExpectJsonAsync(HttpStatusCode.OK, "reading decisions"))["items"]!.AsArray()
+            .Select(d => (Resource: d!["resource"]!.GetValue<string>(), Allowed: d["allowed"]!.GetValue<bool>(), Agent: d["userAgent"]!.GetValue<string>(), User: d["user"]!.GetValue<string>()))
+            .Reverse().ToList();
+        Assert.Equal([("deployments", true), ("configmaps", true), ("namespaces", false)], recorded.Select(d => (d.Resource, d.Allowed)));
+        Assert.All(recorded, d => Assert.Equal(("asiops-portal", $"asiops-portal/rollout change-{id}"), (d.User, d.Agent)));
     }
 
     private sealed record StepTimes(string Cluster, string Status, DateTimeOffset Started, DateTimeOffset Finished);

@@ -1,5 +1,6 @@
 using AsiOpsPortal.Core.Accounts;
 using AsiOpsPortal.Core.Audit;
+using AsiOpsPortal.Core.Clusters;
 using AsiOpsPortal.Core.Defender;
 using AsiOpsPortal.Tests.Shared;
 using AsiOpsPortal.Tests.Shared.Hosting;
@@ -17,6 +18,7 @@ namespace AsiOpsPortal.IntegrationTests.Defender;
 public sealed class DefenderStoreTests : IAsyncLifetime
 {
     private static readonly Actor Sre = new("bob", Roles.Sre);
+    private static readonly Actor Admin = new("admin", Roles.Admin);
     private TestPostgres _db = null!;
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero));
 
@@ -120,6 +122,36 @@ public sealed class DefenderStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DecideAsync_AllowsWithoutSpendingDuringBreakGlass_SeenByAnotherProcess_UntilItEndsByTime()
+    {
+        // Near the real time: the definitions' stamp reads break-glass rows by their end, as the database's clock sees it.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var first = new DefenderHost(_db, "first", clock);
+        await using var second = new DefenderHost(_db, "second", clock);
+        await using (var db = _db.CreateContext())
+        {
+            db.Clusters.Add(new Cluster { Name = "prod-1", ApiEndpoint = "https://prod-1.invalid", Environment = "prod", Region = "hangzhou",
+                EncryptedKubeconfig = "", KubeconfigContext = "" });
+            await db.SaveChangesAsync();
+        }
+        await first.Service.CreateAsync(Budget("prod-pods", new() { ["1h"] = 1 }), Sre);
+        Assert.True((await second.Store.DecideAsync(Delete(1))).Allowed);
+        Assert.False((await second.Store.DecideAsync(Delete(2))).Allowed);
+
+        var glass = await first.BreakGlass.StartAsync(new BreakGlassRequest("prod-1", 10, "etcd restore needs the old pods gone"), Admin);
+
+        var lifted = await second.Store.DecideAsync(Delete(3));
+        Assert.True(lifted.Allowed);
+        Assert.Equal($"Allowed: break-glass by admin until {AdmissionRules.Instant(glass.EndsAt)} (etcd restore needs the old pods gone); the defender is lifted for this cluster.",
+            lifted.Message);
+        Assert.Equal(1, (await second.Service.GetAsync("prod-pods")).Windows.Single().Used);
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.False((await second.Store.DecideAsync(Delete(4))).Allowed);
+        Assert.Empty(await second.BreakGlass.ListAsync());
+    }
+
+    [Fact]
     public async Task DecideAsync_InShadowMode_AllowsAndRecordsWhatEnforcingWouldHaveRefused()
     {
         await using var host = new DefenderHost(_db, "portal", _clock);
@@ -160,10 +192,10 @@ public sealed class DefenderStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DecideAsync_AnswersTooManyRequests_ToAnAgentOverItsLimit()
+    public async Task DecideAsync_AnswersTooManyRequests_ToAnAgentOverItsLimit_AsEditedSince()
     {
         await using var host = new DefenderHost(_db, "portal", _clock);
-        await host.Service.CreateAgentLimitAsync(new AgentLimitRequest("kubectl/*", "pods", DefenderVerbs.Delete, 2), Sre);
+        var limit = await host.Service.CreateAgentLimitAsync(new AgentLimitRequest("kubectl/*", "pods", DefenderVerbs.Delete, 2), Sre);
         Assert.True((await host.Store.DecideAsync(Delete(1))).Allowed);
         Assert.True((await host.Store.DecideAsync(Delete(2))).Allowed);
 
@@ -171,8 +203,12 @@ public sealed class DefenderStoreTests : IAsyncLifetime
 
         Assert.Equal(429, third.Code);
         Assert.Equal(TimeSpan.FromSeconds(1), third.RetryAfter);
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        // Raised within the same second, the limit has room at once: the requests already counted stay counted.
+        await host.Service.UpdateAgentLimitAsync(limit.Id, new AgentLimitRequest("kubectl/*", "pods", DefenderVerbs.Delete, 3), Sre);
         Assert.True((await host.Store.DecideAsync(Delete(4))).Allowed);
+        Assert.Equal(429, (await host.Store.DecideAsync(Delete(5))).Code);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True((await host.Store.DecideAsync(Delete(6))).Allowed);
     }
 
     [Fact]

@@ -89,6 +89,8 @@ public sealed class DefenderPageTests : IAsyncLifetime
         viewer.WaitForAssertion(() => Assert.NotEmpty(viewer.FindAll("[data-testid=empty]")), Timeout);
         Assert.Empty(viewer.FindAll("[data-testid=empty-new-budget]"));
         Assert.Empty(viewer.FindAll("[data-testid=new-budget]"));
+        Assert.Empty(viewer.FindAll("[data-testid=new-agent-limit]"));
+        Assert.Empty(viewer.FindAll("[data-testid=break-glass]"));
     }
 
     [Fact]
@@ -173,6 +175,34 @@ public sealed class DefenderPageTests : IAsyncLifetime
         var closed = Assert.Single(await _portal.QueryAsync(db => db.AuditEvents.Where(e => e.Action == AuditActions.DefenderBreakerClosed)));
         Assert.Contains("the cleanup job was fixed", closed.Details);
         Assert.Equal("bob", closed.Actor);
+    }
+
+    [Fact]
+    public async Task AgentLimitEditor_ShowsEachProblemNextToItsField_SavesNothing_ThenCreatesWhatThePageLists()
+    {
+        var cut = _portal.Render<DefenderPage>();
+        cut.WaitForAssertion(() => Assert.Contains("No agent limits", cut.Find("[data-testid=no-agent-limits]").TextContent), Timeout);
+        cut.Click("[data-testid=new-agent-limit]");
+        _portal.Dialogs.WaitForAssertion(() => Assert.NotEmpty(_portal.Dialogs.FindAll("[data-testid=agent-limit-editor]")), Timeout);
+
+        _portal.Dialogs.Type(Input("agent-per-second"), "0");
+        _portal.Dialogs.Click("[data-testid=agent-limit-save]");
+
+        _portal.Dialogs.WaitForAssertion(() =>
+        {
+            Assert.Contains("pattern: give a user agent pattern", FieldText("agent-pattern"));
+            Assert.Contains("perSecond: must be between 1 and 100,000 (was 0).", FieldText("agent-per-second"));
+        }, Timeout);
+        Assert.Empty(await _portal.QueryAsync(db => db.DefenderAgentLimits));
+
+        _portal.Dialogs.Type(Input("agent-pattern"), "runaway-controller/*");
+        _portal.Dialogs.Type(Input("agent-per-second"), "5");
+        _portal.Dialogs.Click("[data-testid=agent-limit-save]");
+
+        cut.WaitForAssertion(() => Assert.Contains("runaway-controller/*", cut.Find("[data-testid=agent-limit-table]").TextContent), Timeout);
+        var saved = Assert.Single(await _portal.QueryAsync(db => db.DefenderAgentLimits));
+        Assert.Equal(("pods", DefenderVerbs.Delete, 5, "bob"), (saved.Resource, saved.Verb, saved.PerSecond, saved.CreatedBy));
+        Assert.Empty(cut.FindAll("[data-testid=break-glass]")); // an SRE, not an Admin
     }
 
     private string FieldText(string testId) =>

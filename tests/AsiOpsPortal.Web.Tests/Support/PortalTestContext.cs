@@ -133,6 +133,7 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddOptions<DefenderOptions>().Configure(o => o.WebhookUrl = DefenderWebhookUrl);
         services.AddSingleton<DefenderStore>();
         services.AddSingleton<DefenderService>();
+        services.AddSingleton<BreakGlassService>();
         services.AddSingleton<DefenderQueries>();
         services.AddSingleton<DefenderCertificates>();
         services.AddSingleton<DefenderClusterKeys>();

@@ -26,12 +26,14 @@ public sealed class DefenderHost : IAsyncDisposable
         services.AddSingleton<AuditedWrite>();
         services.AddSingleton<DefenderStore>();
         services.AddSingleton<DefenderService>();
+        services.AddSingleton<BreakGlassService>();
         services.AddOptions<DefenderOptions>().Configure(o => o.DecisionRetention = retention ?? o.DecisionRetention);
         _services = services.BuildServiceProvider();
     }
 
     public DefenderStore Store => _services.GetRequiredService<DefenderStore>();
     public DefenderService Service => _services.GetRequiredService<DefenderService>();
+    public BreakGlassService BreakGlass => _services.GetRequiredService<BreakGlassService>();
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
