@@ -119,7 +119,6 @@ kubeconfig=${kubeconfigs[0]}
 cat <<EOF
 
 AsiOpsPortal is running at http://127.0.0.1:$PORT
-(the defender's admission webhook listens on https://127.0.0.1:$WEBHOOK_PORT)
 
   user   password       role
   alice  Alice-demo-1   Developer
@@ -128,6 +127,8 @@ AsiOpsPortal is running at http://127.0.0.1:$PORT
   dave   Dave-demo-1    Viewer
   admin  Admin-demo-1   Admin
 
+Defender:     admission webhook on https://127.0.0.1:$WEBHOOK_PORT, installed on every demo cluster
+              by the seeded change "Install asiops-defender …" (Changes page; bob, carol and admin approved it)
 API tokens:   .data/demo-tokens.json
 Kubeconfigs:  .data/fleet/kubeconfigs/ (fleet.json lists the clusters)
 Logs:         .data/logs/

@@ -125,5 +125,13 @@ public static class DefenderEndpoints
             })
             .RequireAuthorization(Policies.Admin)
             .WithSummary("Issue a cluster's admission webhook token (replacing any earlier one; shown once, audited) with the webhook URL and caBundle.");
+
+        api.MapPost("/install", async (InstallRequest? request, DefenderInstaller installer, Actor actor, CancellationToken ct) =>
+            {
+                var proposed = await installer.ProposeInstallAsync(request?.Clusters, actor, ct);
+                return Results.Created($"/api/v1/changes/{proposed.ChangeId}", proposed);
+            })
+            .RequireAuthorization(Policies.Admin)
+            .WithSummary("Propose installing the asiops-defender component on {clusters} (every registered cluster when left out): a change that needs its approvals like any other. 409 while no webhook listener is configured.");
     }
 }

@@ -13,6 +13,7 @@ public static class DefenderExtensions
         builder.Services.AddSingleton<DefenderService>();
         builder.Services.AddSingleton<BreakGlassService>();
         builder.Services.AddSingleton<DefenderQueries>();
+        builder.Services.AddSingleton<DefenderInstaller>();
         builder.Services.AddTransient<DefenderCleanupJob>();
     }
 }

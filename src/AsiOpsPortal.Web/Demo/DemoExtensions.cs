@@ -11,6 +11,7 @@ public static class DemoExtensions
         builder.Services.AddSingleton<DemoCatalog>();
         builder.Services.AddSingleton<SchedulerDemoSeeder>();
         builder.Services.AddSingleton<PipelineDemoSeeder>();
+        builder.Services.AddSingleton<DefenderDemoSeeder>();
     }
 
     /// <summary>Demo mode only: seeds the demo data once the database is ready.</summary>

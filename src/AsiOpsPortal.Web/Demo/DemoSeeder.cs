@@ -12,7 +12,8 @@ namespace AsiOpsPortal.Web.Demo;
 
 /// <summary>
 /// Demo mode, the one entry point: the five demo users, their API tokens on disk, FleetSim's clusters registered, a few
-/// components, the "balanced" scheduler policy and the demo pipelines over that fleet. Re-runs keep what exists.
+/// components, the "balanced" scheduler policy, the demo pipelines over that fleet and the defender installed on it.
+/// Re-runs keep what exists.
 /// </summary>
 public sealed class DemoSeeder(
     IOptions<DemoOptions> options,
@@ -22,6 +23,7 @@ public sealed class DemoSeeder(
     DemoCatalog catalog,
     SchedulerDemoSeeder scheduler,
     PipelineDemoSeeder pipelines,
+    DefenderDemoSeeder defender,
     IDbContextFactory<PortalDbContext> dbFactory,
     IBackgroundJobClient jobs,
     ILogger<DemoSeeder> log)
@@ -50,6 +52,7 @@ public sealed class DemoSeeder(
         await scheduler.SeedAsync(ct);
         // Last: a demo pipeline names the fleet's clusters and ends with the scheduler policy.
         await pipelines.SeedAsync(ct);
+        await defender.SeedAsync(ct);
     }
 
     /// <summary>Keeps each user's token from the file while it still works; mints a new one otherwise.</summary>

@@ -73,6 +73,13 @@ public static class FleetSimHttp
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>What FleetSim's admin API answers at PATH (like /admin/clusters/NAME/webhook-credentials).</summary>
+    public static async Task<JsonNode> GetAdminJsonAsync(this FleetSimulator fleet, string path)
+    {
+        using var http = new HttpClient();
+        return JsonNode.Parse(await http.GetStringAsync(fleet.BaseUrl.TrimEnd('/') + path))!;
+    }
+
     private static HttpClient Client(FleetSimulator fleet, string cluster)
     {
         var http = new HttpClient();

@@ -92,6 +92,7 @@ public sealed partial class AuthorizationMatrixTests(PortalOnly fixture) : IClas
         new("POST", "/api/v1/defender/break-glass", "/api/v1/defender/break-glass", Roles.Admin, new { cluster = "no-such-cluster", minutes = 0, reason = "" }),
         new("DELETE", "/api/v1/defender/break-glass/{cluster}", "/api/v1/defender/break-glass/no-such-cluster", Roles.Admin),
         new("POST", "/api/v1/defender/clusters/{cluster}/key", "/api/v1/defender/clusters/no-such-cluster/key", Roles.Admin),
+        new("POST", "/api/v1/defender/install", "/api/v1/defender/install", Roles.Admin, new { clusters = new[] { "no-such-cluster" } }),
         new("GET", "/api/v1/audit", "/api/v1/audit", Roles.Sre),
         new("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", Roles.Sre),
         new("POST", "/api/v1/audit/reseal", "/api/v1/audit/reseal", Roles.Admin, new { fromEventId = 0, reason = "" }),

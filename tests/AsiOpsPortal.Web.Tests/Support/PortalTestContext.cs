@@ -9,6 +9,7 @@ using AsiOpsPortal.Web.Catalog;
 using AsiOpsPortal.Web.Changes;
 using AsiOpsPortal.Web.Clusters;
 using AsiOpsPortal.Web.Defender;
+using AsiOpsPortal.Web.Defender.Admission;
 using AsiOpsPortal.Web.Gates;
 using AsiOpsPortal.Web.Infrastructure;
 using AsiOpsPortal.Web.Pipelines;
@@ -129,12 +130,18 @@ public sealed class PortalTestContext : IAsyncDisposable
         services.AddSingleton<GateService>();
         services.AddSingleton<RiskService>();
         services.AddSingleton<FreezeService>();
-        services.AddOptions<DefenderOptions>();
+        services.AddOptions<DefenderOptions>().Configure(o => o.WebhookUrl = DefenderWebhookUrl);
         services.AddSingleton<DefenderStore>();
         services.AddSingleton<DefenderService>();
         services.AddSingleton<BreakGlassService>();
         services.AddSingleton<DefenderQueries>();
+        services.AddSingleton<DefenderCertificates>();
+        services.AddSingleton<DefenderClusterKeys>();
+        services.AddSingleton<DefenderInstaller>();
     }
+
+    /// <summary>Where installed defender webhook configurations send reviews; nothing listens there in component tests.</summary>
+    public const string DefenderWebhookUrl = "https://127.0.0.1:5443";
 
     /// <summary>The one host webhook gates may call in component tests.</summary>
     public const string GateHost = "gates.example.com";
