@@ -112,6 +112,7 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> dbFactory, TimeP
         // Its own transaction, not AuditedWrite's: AuditedWrite is built on this log, and the name here is often only
         // claimed (a failed sign-in), never an Actor the request vouched for.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Database.AutoSavepointsEnabled = false; // nothing to roll back to: a failed save gives the event up
         await AppendAsync(db, actor, action, target, details, succeeded, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -22,6 +22,9 @@ public sealed class AuditedWrite(AuditLog audit)
         Func<DbUpdateException, Exception?>? refuse = null)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A failed save gives the whole unit up, so EF's savepoint around each save (two more round trips, the second
+        // pair under the chain's lock) would never be rolled back to.
+        db.Database.AutoSavepointsEnabled = false;
         var trail = new AuditTrail();
         await work(trail);
         try
