@@ -1,6 +1,7 @@
 using AsiOpsPortal.Core.Audit;
 using AsiOpsPortal.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace AsiOpsPortal.Web.Audit;
 
@@ -18,39 +19,91 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> dbFactory, TimeP
     /// it describes or not at all. The caller saves and commits. Several appends in one transaction chain onto each other,
     /// whether or not the caller saves in between.
     /// </summary>
-    public async Task AppendAsync(PortalDbContext db, string actor, string action, string target, string details = "", bool succeeded = true, CancellationToken ct = default)
+    public Task AppendAsync(PortalDbContext db, string actor, string action, string target, string details = "", bool succeeded = true, CancellationToken ct = default) =>
+        AppendAsync(db, actor, [new AuditEntry(action, target, details, succeeded)], ct);
+
+    /// <summary>
+    /// Adds several events, chained in this order, as the overload above adds one. Every audited write in the fleet waits
+    /// for the chain's lock in turn, so it is held for as few round trips as can be: one to lock, read the chain's end and
+    /// take the ids, one to insert (the caller's save), one to commit.
+    /// </summary>
+    public async Task AppendAsync(PortalDbContext db, string actor, IReadOnlyList<AuditEntry> entries, CancellationToken ct = default)
     {
-        await LockChainAsync(db, ct);
+        if (entries.Count == 0) return;
+        var (storedEnd, ids) = await LockAndReserveAsync(db, entries.Count, ct);
         // An event added earlier in this transaction but not saved yet is the chain's end; the table does not know it yet.
         var pending = db.ChangeTracker.Entries<AuditEvent>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).MaxBy(e => e.Id);
-        var previous = pending?.Hash ?? await LastHashAsync(db, ct);
+        var previous = pending?.Hash ?? storedEnd;
         var at = TruncateToMicroseconds(time.GetUtcNow());
-        db.AuditEvents.Add(new AuditEvent
+        foreach (var (entry, id) in entries.Zip(ids))
         {
-            // Taken under the lock: ids rise in chain order across transactions and whatever order EF sends the inserts in.
-            Id = await db.Database.SqlQuery<long>($"SELECT nextval(pg_get_serial_sequence('audit_events', 'Id')) AS \"Value\"").SingleAsync(ct),
-            At = at,
-            Actor = actor,
-            Action = action,
-            Target = target,
-            Details = details,
-            Succeeded = succeeded,
-            PreviousHash = previous,
-            Hash = AuditChain.ComputeHash(previous, at, actor, action, target, details, succeeded),
-        });
+            var hash = AuditChain.ComputeHash(previous, at, actor, entry.Action, entry.Target, entry.Details, entry.Succeeded);
+            db.AuditEvents.Add(new AuditEvent
+            {
+                Id = id,
+                At = at,
+                Actor = actor,
+                Action = entry.Action,
+                Target = entry.Target,
+                Details = entry.Details,
+                Succeeded = entry.Succeeded,
+                PreviousHash = previous,
+                Hash = hash,
+            });
+            previous = hash;
+        }
     }
+
+    /// <summary>
+    /// Takes the chain's lock, then reads the stored end of the chain and takes <paramref name="count"/> ids from the table's
+    /// sequence: one round trip. The read is a statement of its own after the lock, so it sees every append committed before
+    /// the lock was granted; the ids, taken under the lock, rise in chain order across transactions, whatever order EF sends
+    /// the inserts in.
+    /// </summary>
+    private static async Task<(string StoredEnd, IReadOnlyList<long> Ids)> LockAndReserveAsync(PortalDbContext db, int count, CancellationToken ct)
+    {
+        RequireTransaction(db);
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection())
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(LockSql) { Parameters = { new() { Value = ChainLock } } },
+                new NpgsqlBatchCommand(ReserveSql) { Parameters = { new() { Value = count } } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        var ids = new List<long>(count);
+        string? storedEnd = null;
+        while (await reader.ReadAsync(ct))
+        {
+            ids.Add(reader.GetInt64(0));
+            storedEnd = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+        ids.Sort();
+        return (storedEnd ?? AuditChain.Genesis, ids);
+    }
+
+    private const string LockSql = "SELECT pg_advisory_xact_lock($1)";
+
+    private const string ReserveSql = """
+        SELECT nextval(pg_get_serial_sequence('audit_events', 'Id')),
+               (SELECT "Hash" FROM audit_events ORDER BY "Id" DESC LIMIT 1)
+        FROM generate_series(1, $1)
+        """;
 
     /// <summary>Takes the chain's lock until the end of <paramref name="db"/>'s open transaction: no one else appends meanwhile.</summary>
     internal static async Task LockChainAsync(PortalDbContext db, CancellationToken ct)
     {
-        if (db.Database.CurrentTransaction is null)
-            throw new InvalidOperationException("Audit events are appended inside the transaction of the change they describe.");
+        RequireTransaction(db);
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ChainLock})", ct);
     }
 
-    /// <summary>The hash of the last stored event (saved by this transaction or committed by others), or the genesis hash.</summary>
-    internal static async Task<string> LastHashAsync(PortalDbContext db, CancellationToken ct) =>
-        await db.AuditEvents.OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(ct) ?? AuditChain.Genesis;
+    private static void RequireTransaction(PortalDbContext db)
+    {
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException("Audit events are appended inside the transaction of the change they describe.");
+    }
 
     /// <summary>Records an event that stands alone (a login, a denied request).</summary>
     public async Task RecordAsync(string actor, string action, string target, string details = "", bool succeeded = true, CancellationToken ct = default)
@@ -59,6 +112,7 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> dbFactory, TimeP
         // Its own transaction, not AuditedWrite's: AuditedWrite is built on this log, and the name here is often only
         // claimed (a failed sign-in), never an Actor the request vouched for.
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Database.AutoSavepointsEnabled = false; // nothing to roll back to: a failed save gives the event up
         await AppendAsync(db, actor, action, target, details, succeeded, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -67,3 +121,6 @@ public sealed class AuditLog(IDbContextFactory<PortalDbContext> dbFactory, TimeP
     private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset at) =>
         new(at.UtcTicks - at.UtcTicks % 10, TimeSpan.Zero);
 }
+
+/// <summary>One event to append: what was done to what, how, and whether it succeeded.</summary>
+public sealed record AuditEntry(string Action, string Target, string Details = "", bool Succeeded = true);

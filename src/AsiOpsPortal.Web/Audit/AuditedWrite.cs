@@ -22,6 +22,9 @@ public sealed class AuditedWrite(AuditLog audit)
         Func<DbUpdateException, Exception?>? refuse = null)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // A failed save gives the whole unit up, so EF's savepoint around each save (two more round trips, the second
+        // pair under the chain's lock) would never be rolled back to.
+        db.Database.AutoSavepointsEnabled = false;
         var trail = new AuditTrail();
         await work(trail);
         try
@@ -34,7 +37,7 @@ public sealed class AuditedWrite(AuditLog audit)
         }
         if (trail.Events.Count > 0)
         {
-            foreach (var e in trail.Events) await audit.AppendAsync(db, actor.Name, e.Action, e.Target, e.Details, e.Succeeded, ct);
+            await audit.AppendAsync(db, actor.Name, trail.Events, ct);
             await db.SaveChangesAsync(ct);
         }
         await tx.CommitAsync(ct);
@@ -67,14 +70,12 @@ public sealed class AuditedWrite(AuditLog audit)
 /// </summary>
 public sealed class AuditTrail
 {
-    internal sealed record Event(string Action, string Target, string Details, bool Succeeded);
-
-    internal List<Event> Events { get; } = [];
+    internal List<AuditEntry> Events { get; } = [];
 
     /// <summary>Records an event, to be appended in the unit's actor's name (the audit stores the name only).</summary>
     public Task RecordAsync(string action, string target, string details = "", bool succeeded = true)
     {
-        Events.Add(new Event(action, target, details, succeeded));
+        Events.Add(new AuditEntry(action, target, details, succeeded));
         return Task.CompletedTask;
     }
 }
