@@ -27,8 +27,10 @@ public sealed class RiskRecheckTests(PortalWithFleet world) : IClassFixture<Port
         Assert.Equal(2, (await _bob.GetChangeAsync(id))["requiredApprovals"]!.GetValue<int>());
         await _bob.ApproveOkAsync(id);
 
-        // Since the proposal, tier-1 clusters may only change in an hour that starts two hours from now.
-        var opens = DateTime.UtcNow.AddHours(2);
+        // Since the proposal, tier-1 clusters may only change in an hour two hours away from now, on the same day: a window
+        // may not wrap past midnight, so after noon it lies before now, before noon after it.
+        var now = DateTime.UtcNow;
+        var opens = now.AddHours(now.Hour >= 12 ? -3 : 2);
         await SetRuleAsync(new
         {
             severity = "blocking",
